@@ -1,0 +1,1 @@
+"""Machinery behind the user API: layers' base, graphs, compiling, training."""
