@@ -210,3 +210,72 @@ class CSVLogger(Callback):
 
     def on_train_end(self, logs=None):
         self.file.close()
+
+
+class ModelCheckpoint(Callback):
+    """Save the model (or its weights) at the end of every epoch.
+
+    Parameters
+    ----------
+    filepath : str
+        May hold ``{epoch:02d}`` (1-based, as Keras) and any log key, e.g.
+        ``'ckpt-{epoch:02d}-{val_loss:.4f}.h5'``.
+    monitor : str
+        The log key compared when ``save_best_only``.
+    save_best_only : bool
+        Save only when ``monitor`` improves on the best value seen so far.
+    save_weights_only : bool
+        ``model.save_weights`` instead of ``model.save``. A full save also
+        holds the optimizer and random state, so training resumes exactly
+        from it with ``fit(..., initial_epoch=epoch)``.
+    mode : {'auto', 'min', 'max'}
+        'auto' maximizes accuracy-like keys and minimizes the rest.
+    verbose : int
+        1 prints a line per save.
+
+    Examples
+    --------
+    >>> from kerasque.callbacks import ModelCheckpoint
+    >>> checkpoint = ModelCheckpoint("best.h5", save_best_only=True)
+    """
+
+    def __init__(self, filepath, monitor="val_loss", save_best_only=False,
+                 save_weights_only=False, mode="auto", verbose=0):
+        super().__init__()
+        self.filepath = str(filepath)
+        self.monitor = monitor
+        self.save_best_only = bool(save_best_only)
+        self.save_weights_only = bool(save_weights_only)
+        self.verbose = verbose
+        self.op, self.best = _monitor_op(monitor, mode, "ModelCheckpoint")
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        try:
+            path = self.filepath.format(epoch=epoch + 1, **logs)
+        except KeyError as err:
+            raise ValueError(
+                f"ModelCheckpoint filepath {self.filepath!r} names {err.args[0]!r}, which is "
+                f"not among the logs {sorted(logs)}."
+            ) from None
+        if self.save_best_only:
+            value = logs.get(self.monitor)
+            if value is None:
+                raise ValueError(
+                    f"ModelCheckpoint monitors {self.monitor!r}, which is not among the logs "
+                    f"{sorted(logs)}. Pass validation data or monitor another key."
+                )
+            if not self.op(value, self.best):
+                return
+            if self.verbose:
+                sys.stdout.write(
+                    f"Epoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to "
+                    f"{value:.5f}, saving model to {path}\n"
+                )
+            self.best = value
+        elif self.verbose:
+            sys.stdout.write(f"Epoch {epoch + 1}: saving model to {path}\n")
+        if self.save_weights_only:
+            self.model.save_weights(path)
+        else:
+            self.model.save(path)

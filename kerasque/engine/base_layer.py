@@ -36,7 +36,7 @@ def unique_name(base: str) -> str:
 
 def snake_case(name: str) -> str:
     s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
 
 
 class InputSpec:
@@ -64,7 +64,7 @@ class Layer:
     supports_masking = False
 
     def __init__(self, **kwargs):
-        check_kwargs(type(self).__name__, kwargs, _BASE_KWARGS)
+        check_kwargs(type(self).__name__, kwargs, _BASE_KWARGS + _init_params(type(self)))
         self.name = kwargs.get("name") or unique_name(snake_case(type(self).__name__))
         self.trainable = kwargs.get("trainable", True)
         self.dtype = kwargs.get("dtype")
@@ -310,6 +310,19 @@ class Layer:
 
 
 _PARAMS_CACHE: dict = {}
+_INIT_CACHE: dict = {}
+
+
+def _init_params(cls) -> tuple:
+    """Constructor parameter names of ``cls`` and its bases (for "did you mean")."""
+    if cls not in _INIT_CACHE:
+        names = []
+        for klass in cls.__mro__:
+            init = klass.__dict__.get("__init__")
+            if init is not None:
+                names += [p for p in inspect.signature(init).parameters if p not in ("self", "kwargs")]
+        _INIT_CACHE[cls] = tuple(dict.fromkeys(names))
+    return _INIT_CACHE[cls]
 
 
 def _call_params(cls) -> set:

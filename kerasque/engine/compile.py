@@ -152,6 +152,7 @@ def compile_function(inputs, outputs, updates=(), draw_owner=None, mode=None, na
         updates=list(merged.items()),
         mode=modes.pytensor_mode(mode),
         on_unused_input="ignore",
+        allow_input_downcast=True,
         name=name,
     )
     return Function(fn, name or "function")

@@ -97,7 +97,25 @@ class Sequential(Model):
             )
 
     def get_config(self) -> dict:
-        return {"name": self.name, "layers": [_layer_config(l) for l in self._stack]}
+        config = {"name": self.name, "layers": [_layer_config(l) for l in self._stack]}
+        if self.inputs:
+            # An Input added first is not a layer of the stack: keep its shape.
+            config["build_input_shape"] = list(self.inputs[0].shape)
+            config["input_dtype"] = self.inputs[0].dtype
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        from kerasque.saving.serialization import deserialize_layer
+
+        model = cls(name=config.get("name"))
+        layers = [deserialize_layer(c, custom_objects) for c in config["layers"]]
+        shape = config.get("build_input_shape")
+        if shape is not None and layers and layers[0].batch_input_shape is None:
+            model.add(Input(batch_shape=tuple(shape), dtype=config.get("input_dtype")))
+        for layer in layers:
+            model.add(layer)
+        return model
 
 
 def _layer_config(layer) -> dict:

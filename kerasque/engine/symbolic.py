@@ -86,7 +86,11 @@ def run_nodes(inputs, input_values, outputs, training):
             )
         xs = [values[id(t)][0] for t in node.inputs]
         masks = [values[id(t)][1] for t in node.inputs]
-        outs, out_masks = node.layer._apply(xs, masks, training, **node.kwargs)
+        kwargs = dict(node.kwargs)
+        # A call's own training= (layer(x, training=True)) overrides the phase.
+        phase = kwargs.pop("training", None)
+        phase = training if phase is None else phase
+        outs, out_masks = node.layer._apply(xs, masks, phase, **kwargs)
         for t, v, m in zip(node.outputs, outs, out_masks):
             values[id(t)] = (v, m)
     return [values[id(t)][0] for t in outputs], [values[id(t)][1] for t in outputs]

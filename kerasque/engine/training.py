@@ -10,6 +10,7 @@ graphs hold no random node and validation consumes no randomness.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import signal
 import sys
 import threading
@@ -85,7 +86,7 @@ class Model(Functional):
             Execution mode ('NUMBA', 'C', 'FAST_COMPILE', 'JAX'); see
             :mod:`kerasque.engine.modes`.
         """
-        check_kwargs("compile", kwargs, ())
+        check_kwargs("compile", kwargs, _params(Model.compile))
         self._ensure_graph()
         if loss is None:
             raise ValueError("compile needs loss=, e.g. loss='categorical_crossentropy'.")
@@ -212,7 +213,7 @@ class Model(Functional):
         Ctrl-C stops at the end of the running batch: the model keeps the
         weights of the last finished batch and ``history.interrupted`` is True.
         """
-        check_kwargs("fit", kwargs, ())
+        check_kwargs("fit", kwargs, _params(Model.fit))
         self._require_compiled("fit")
         batch_size = self._check_batch_size(batch_size)
         for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
@@ -292,7 +293,7 @@ class Model(Functional):
 
     def evaluate(self, x=None, y=None, batch_size=32, verbose=0, **kwargs):
         """Mean loss (and metrics) over ``x, y``: a float, or ``[loss, *metrics]``."""
-        check_kwargs("evaluate", kwargs, ())
+        check_kwargs("evaluate", kwargs, _params(Model.evaluate))
         self._require_compiled("evaluate")
         batch_size = self._check_batch_size(batch_size)
         xs, ys, n = self._prepare(x, y)
@@ -303,7 +304,7 @@ class Model(Functional):
 
     def predict(self, x, batch_size=32, verbose=0, training=False, **kwargs):
         """Outputs for ``x``; ``training=True`` draws fresh masks (Monte Carlo dropout)."""
-        check_kwargs("predict", kwargs, ())
+        check_kwargs("predict", kwargs, _params(Model.predict))
         batch_size = self._check_batch_size(batch_size)
         self._ensure_graph()
         xs = standardize_inputs(self, x)
@@ -354,6 +355,42 @@ class Model(Functional):
         self._ensure_graph()
         for line in summary_lines(self):
             print_fn(line)
+
+    # -- saving (see kerasque.saving) ---------------------------------------
+    def get_config(self) -> dict:
+        """Keras's functional config: layers with their inbound nodes, inputs, outputs."""
+        from kerasque.saving.serialization import functional_config
+
+        return functional_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        from kerasque.saving.serialization import functional_from_config
+
+        return functional_from_config(cls, config, custom_objects)
+
+    def save(self, filepath) -> None:
+        """Save architecture, weights, compile settings, optimizer and random state (HDF5)."""
+        from kerasque.saving import save_model
+
+        save_model(self, filepath)
+
+    def save_weights(self, filepath) -> None:
+        """Save the layer weights only (HDF5, Keras's layout)."""
+        from kerasque.saving import save_weights
+
+        save_weights(self, filepath)
+
+    def load_weights(self, filepath, by_name: bool = False) -> None:
+        """Load layer weights from a weights file or a full model file."""
+        from kerasque.saving import load_weights
+
+        load_weights(self, filepath, by_name=by_name)
+
+
+def _params(method) -> tuple:
+    """Parameter names of ``method``, for "did you mean" hints on bad keywords."""
+    return tuple(p for p in inspect.signature(method).parameters if p not in ("self", "kwargs"))
 
 
 @contextlib.contextmanager

@@ -5,7 +5,11 @@ from kerasque.engine.input_layer import Input, InputLayer
 from kerasque.layers.core import Activation, Dense, Flatten
 from kerasque.layers.embedding import Embedding
 from kerasque.layers.merge import Add, Concatenate
-from kerasque.layers.noise import Dropout
+from kerasque.layers.noise import Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D
+from kerasque.layers.normalization import BatchNormalization
+from kerasque.layers.recurrent import GRU
+from kerasque.layers.time_distributed import TimeDistributed
+from kerasque.layers.wrappers import DropConnect, Wrapper, ZoneOut
 
 __all__ = [
     "Layer",
@@ -16,6 +20,15 @@ __all__ = [
     "Activation",
     "Flatten",
     "Dropout",
+    "GaussianNoise",
+    "GaussianDropout",
+    "SpatialDropout1D",
+    "BatchNormalization",
+    "TimeDistributed",
+    "GRU",
+    "Wrapper",
+    "DropConnect",
+    "ZoneOut",
     "Embedding",
     "Concatenate",
     "Add",
