@@ -7,6 +7,22 @@
 - :func:`serialize_layer` / :func:`deserialize_layer`: ``{"class_name",
   "config"}`` dicts; wrapper layers call :func:`deserialize_layer` on the
   nested config in their ``from_config``.
+
+Examples
+--------
+Save after ``k`` epochs, then, in another process, resume exactly where the
+run stopped (same weights, optimizer slots, dropout masks and shuffle order
+as an uninterrupted run)::
+
+    model.fit(x, y, epochs=k)
+    model.save("run.h5")
+
+    from kerasque.models import load_model
+    model = load_model("run.h5")          # compiled, optimizer state restored
+    model.fit(x, y, initial_epoch=model.epoch, epochs=n)
+
+From the shell, ``python -m kerasque summary run.h5`` prints what the file
+holds.
 """
 
 from kerasque.saving.hdf5 import load_model, load_weights, save_model, save_weights
