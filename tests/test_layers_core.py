@@ -150,3 +150,28 @@ def test_l2_regularizer_adds_its_penalty_to_the_loss():
     model.compile("sgd", "mse")
     loss = model.evaluate(np.zeros((2, 1)), np.zeros((2, 1)))
     np.testing.assert_allclose(loss, 0.5 * 1.0, rtol=1e-6)
+
+
+def test_explicit_names_are_not_reused_by_automatic_ones():
+    first = Dense(2, name="dense_900")
+    assert first.name == "dense_900"
+    assert Dense(2).name == "dense_901"
+
+
+def test_registered_custom_activation_is_found_by_name():
+    from kerasque.utils import register_custom_object
+
+    @register_custom_object
+    def doubled(x):
+        return 2 * x
+
+    model = Sequential([Dense(2, activation="doubled", input_shape=(2,), kernel_initializer="ones")])
+    np.testing.assert_allclose(model.predict(np.ones((1, 2))), [[4.0, 4.0]])
+
+
+def test_a_sequential_can_start_with_another_model():
+    inner = Sequential([Dense(3, input_shape=(2,))])
+    outer = Sequential([inner, Dense(1)])
+    assert outer.inputs[0].shape == (None, 2)
+    assert outer.predict(np.ones((4, 2))).shape == (4, 1)
+    assert outer.count_params() == 2 * 3 + 3 + 3 + 1

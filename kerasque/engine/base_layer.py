@@ -34,6 +34,13 @@ def unique_name(base: str) -> str:
     return f"{base}_{_NAME_COUNTS[base]}"
 
 
+def reserve_name(name: str) -> None:
+    """Note an explicit ``'dense_7'`` so later automatic names do not repeat it."""
+    base, _, number = name.rpartition("_")
+    if base and number.isdigit():
+        _NAME_COUNTS[base] = max(_NAME_COUNTS[base], int(number))
+
+
 def snake_case(name: str) -> str:
     s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
@@ -65,7 +72,12 @@ class Layer:
 
     def __init__(self, **kwargs):
         check_kwargs(type(self).__name__, kwargs, _BASE_KWARGS + _init_params(type(self)))
-        self.name = kwargs.get("name") or unique_name(snake_case(type(self).__name__))
+        name = kwargs.get("name")
+        if name is not None and (not isinstance(name, str) or not name):
+            raise TypeError(f"{type(self).__name__}: name must be a non-empty string, received {name!r}.")
+        if name:
+            reserve_name(name)
+        self.name = name or unique_name(snake_case(type(self).__name__))
         self.trainable = kwargs.get("trainable", True)
         self.dtype = kwargs.get("dtype")
         self.input_dtype = kwargs.get("input_dtype")

@@ -47,10 +47,18 @@ class Sequential(Model):
             )
         if layer in self._stack:
             raise ValueError(f"Layer {layer.name!r} is already in Sequential {self.name!r}.")
-        if self.outputs is None and not self._stack and layer.batch_input_shape is not None:
-            x = Input(batch_shape=layer.batch_input_shape, dtype=layer.input_dtype,
-                      name=f"{layer.name}_input")
-            self.inputs, self.outputs = [x], [x]
+        if self.outputs is None and not self._stack:
+            shape, dtype = layer.batch_input_shape, layer.input_dtype
+            if shape is None and getattr(layer, "inputs", None):  # a model as first layer
+                if len(layer.inputs) != 1:
+                    raise ValueError(
+                        f"Sequential: model {layer.name!r} has {len(layer.inputs)} inputs; a "
+                        "Sequential needs single-input layers."
+                    )
+                shape, dtype = layer.inputs[0].shape, layer.inputs[0].dtype
+            if shape is not None:
+                x = Input(batch_shape=shape, dtype=dtype, name=f"{layer.name}_input")
+                self.inputs, self.outputs = [x], [x]
         if self.outputs is not None:
             out = layer(self.outputs[0])
             if isinstance(out, list):

@@ -11,8 +11,18 @@ from kerasque.layers.recurrent import GRU
 from kerasque.layers.time_distributed import TimeDistributed
 from kerasque.layers.wrappers import DropConnect, Wrapper, ZoneOut
 
+
+
+def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
+    """Rebuild a layer from ``{"class_name": ..., "config": ...}`` (no code is run)."""
+    from kerasque.saving.serialization import deserialize_layer
+
+    return deserialize_layer(config, custom_objects)
+
+
 __all__ = [
     "Layer",
+    "deserialize",
     "InputSpec",
     "Input",
     "InputLayer",

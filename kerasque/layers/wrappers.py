@@ -21,7 +21,6 @@ from kerasque import backend as K
 from kerasque.engine import context
 from kerasque.engine.base_layer import Layer, _call_params
 from kerasque.layers.noise import check_rate, check_seed
-from kerasque.utils.generic import custom_objects, lookup
 
 __all__ = ["Wrapper", "DropConnect", "ZoneOut"]
 
@@ -29,12 +28,7 @@ _KERNELS = ("kernel", "recurrent_kernel")
 
 
 def deserialize_layer(config: dict):
-    """Rebuild a layer from ``{"class_name": ..., "config": ...}``.
-
-    Uses :func:`kerasque.layers.deserialize` when the package has one, else
-    looks the class up by name in :mod:`kerasque.layers` and the
-    custom-object registry.
-    """
+    """Rebuild a wrapped layer from ``{"class_name": ..., "config": ...}``."""
     from kerasque import layers
 
     if not isinstance(config, dict) or "class_name" not in config:
@@ -42,13 +36,7 @@ def deserialize_layer(config: dict):
             "A wrapped layer's config must be a dict {'class_name': ..., 'config': ...}, "
             f"received {config!r}."
         )
-    fn = getattr(layers, "deserialize", None)
-    if fn is not None:
-        return fn(config)
-    table = {name: getattr(layers, name) for name in layers.__all__}
-    table.update(custom_objects())
-    cls = lookup("layer class", config["class_name"], table)
-    return cls.from_config(dict(config.get("config", {})))
+    return layers.deserialize(config)
 
 
 class Wrapper(Layer):

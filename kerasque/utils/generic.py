@@ -28,6 +28,8 @@ def lookup(kind: str, identifier, table: dict[str, Any]):
     """Return ``table[identifier]`` or raise a ValueError listing the valid names."""
     if identifier in table:
         return table[identifier]
+    if isinstance(identifier, str) and identifier in _CUSTOM_OBJECTS:
+        return _CUSTOM_OBJECTS[identifier]
     valid = ", ".join(sorted(repr(k) for k in table))
     raise ValueError(
         f"Unknown {kind} {identifier!r}.{did_you_mean(identifier, table)} "
