@@ -19,10 +19,6 @@ from kerasque.engine.modes import pytensor_mode
 from kerasque.layers import GRU, Dense, Embedding, Input
 from kerasque.models import Model, Sequential
 
-# Scan compiles its inner graph with the C linker, which probes for BLAS once per
-# process and warns when none links (a plain pip install): an environment note.
-pytestmark = pytest.mark.filterwarnings("ignore:PyTensor could not link to a BLAS")
-
 TEST_MODE = os.environ.get("KERASQUE_TEST_MODE", "FAST_COMPILE")
 B, T, D, U, V = 3, 5, 4, 3, 6
 
@@ -275,6 +271,12 @@ def test_gru_rejects_a_wrong_feature_size_after_build():
 def test_gru_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         GRU(name="g", **kwargs)
+
+
+def test_gru_rejects_a_dropout_that_is_not_a_number():
+    with pytest.raises(TypeError, match=r"GRU 'g': dropout must be a number in \[0, 1\), "
+                                        r"received '0.2'"):
+        GRU(4, dropout="0.2", name="g")
 
 
 def test_gru_rejects_unknown_keywords_with_a_suggestion():

@@ -22,10 +22,6 @@ from kerasque.layers import GRU, Dense, DropConnect, Embedding, Input, ZoneOut
 from kerasque.models import Model, Sequential
 from kerasque.optimizers import Adam
 
-# Scan compiles its inner graph with the C linker, which probes for BLAS once per
-# process and warns when none links (a plain pip install): an environment note.
-pytestmark = pytest.mark.filterwarnings("ignore:PyTensor could not link to a BLAS")
-
 TEST_MODE = os.environ.get("KERASQUE_TEST_MODE", "FAST_COMPILE")
 BIG = 50.0  # a gate bias that saturates sigmoid: z = 0 or r = 1
 
@@ -284,6 +280,23 @@ def test_wrapper_weights_are_the_wrapped_layers_weights():
     np.testing.assert_array_equal(gru.get_weights()[0], new[0])
 
 
+def test_symbolic_phase_flag_switches_every_regularizer():
+    K.set_floatx("float64")
+    x = pt.tensor("x", shape=(None, 5, 2))
+    gru = GRU(3, dropout=0.3, recurrent_dropout=0.3, return_sequences=True)
+    out = ZoneOut(DropConnect(gru, 0.3), 0.2)(x)  # no training=: the learning-phase flag
+    fn = K.function([x, K.learning_phase()], out)
+    rng = np.random.default_rng(9)
+    gru.set_weights([rng.normal(0, 0.5, w.shape) for w in gru.get_weights()])
+    xv = rng.normal(size=(4, 5, 2))
+    test = fn(xv, np.uint8(0))
+    np.testing.assert_allclose(test, numpy_gru_zoneout(xv, *gru.get_weights(), rate=0.2),
+                               atol=1e-10)
+    np.testing.assert_array_equal(fn(xv, np.uint8(0)), test)
+    train = fn(xv, np.uint8(1))
+    assert not np.allclose(train, test) and not np.allclose(fn(xv, np.uint8(1)), train)
+
+
 # ------------------------------------------- gradients with fixed masks
 
 def test_wrapped_gru_gradients_match_finite_differences_with_fixed_masks():
@@ -397,11 +410,22 @@ def test_dropconnect_rejects_unknown_weight_names():
         DropConnect(GRU(4), 0.5, weights="kernel")
 
 
-@pytest.mark.parametrize("rate", [1.0, -0.1, 1.5, "0.5", True])
+@pytest.mark.parametrize("rate", [1.0, -0.1, 1.5])
 def test_wrappers_reject_rates_outside_zero_one(rate):
-    with pytest.raises(ValueError, match=r"DropConnect 'dc': rate must be a number in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"DropConnect 'dc': rate must be a number in \[0, 1\), "
+                                         rf"received {rate}"):
         DropConnect(GRU(4), rate, name="dc")
-    with pytest.raises(ValueError, match=r"ZoneOut 'zo': rate must be a number in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"ZoneOut 'zo': rate must be a number in \[0, 1\), "
+                                         rf"received {rate}. It is the probability that a unit "
+                                         "keeps its previous value"):
+        ZoneOut(GRU(4), rate, name="zo")
+
+
+@pytest.mark.parametrize("rate", ["0.5", True, None])
+def test_wrappers_reject_rates_that_are_not_numbers(rate):
+    with pytest.raises(TypeError, match=r"DropConnect 'dc': rate must be a number"):
+        DropConnect(GRU(4), rate, name="dc")
+    with pytest.raises(TypeError, match=r"ZoneOut 'zo': rate must be a number"):
         ZoneOut(GRU(4), rate, name="zo")
 
 

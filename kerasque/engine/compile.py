@@ -146,6 +146,9 @@ def compile_function(inputs, outputs, updates=(), draw_owner=None, mode=None, na
     """
     merged, owners = _merge_updates(updates)
     check_randomness(outputs, merged, owners, draw_owner or {})
+    if modes.resolve(mode) == "JAX":
+        # Specialized per input shape, generators threaded explicitly (see modes).
+        return Function(modes.jax_function(inputs, outputs, merged, name), name or "function")
     fn = pytensor.function(
         list(inputs),
         list(outputs),

@@ -12,7 +12,12 @@ choosing between:
     Few graph rewrites and the VM linker: the cheapest to compile; for tests
     and debugging.
 ``'JAX'``
-    PyTensor's JAX linker, when ``jax`` is installed.
+    PyTensor's JAX linker, when ``jax`` is installed. Compiles in seconds
+    and runs fastest on CPU (see ``benchmarks/README.md``). kerasque
+    compiles one specialization per set of input shapes (JAX needs
+    concrete shapes for reshapes, index ranges and random draws) and
+    threads generator states through each call explicitly (see
+    :class:`JaxFunction`).
 
 The mode comes from, in order: ``compile(..., mode=...)``,
 :func:`kerasque.backend.set_mode`, the ``KERASQUE_MODE`` environment
@@ -22,8 +27,13 @@ variable, and else ``'NUMBA'``.
 from __future__ import annotations
 
 import os
+import warnings
 
+import numpy as np
+import pytensor
 from pytensor.compile.mode import get_mode
+from pytensor.graph.replace import clone_replace
+from pytensor.tensor.random.type import RandomGeneratorType
 
 from kerasque.utils.generic import lookup
 
@@ -64,3 +74,195 @@ def resolve(mode: str | None = None) -> str:
 def pytensor_mode(mode: str | None = None):
     """The PyTensor Mode object for a kerasque mode name."""
     return get_mode(MODES[resolve(mode)])
+
+
+# -- the JAX mode -------------------------------------------------------------
+# Warnings JAX prints while tracing a kerasque graph that change nothing for a
+# float32 model: int64 counters and labels run as int32 (jax_enable_x64 is
+# off), and PyTensor drops broadcast assertions that JAX checks itself.
+_JAX_TRACE_NOISE = (
+    r"Explicitly requested dtype (int64|float64) requested in .* is not available",
+    r"Skipping Assert",
+)
+
+
+class JaxFunction:
+    """A kerasque function compiled with PyTensor's JAX linker.
+
+    Two things differ from the other modes, both handled here so that
+    models behave the same in every mode:
+
+    - **Concrete shapes.** JAX needs concrete values for reshape targets,
+      ``arange`` bounds and the sizes of random draws, which a graph with an
+      unknown batch size computes symbolically. The first call with a new
+      set of input shapes compiles a specialization in which every input
+      has that static shape, so PyTensor folds the shape arithmetic into
+      constants (JAX's ``jit`` specializes on shapes anyway). A fit whose
+      last batch is smaller compiles twice.
+    - **Generators.** PyTensor's JAX linker replaces a shared generator by a
+      private copy, so the layer's own generator never advances: another
+      function (the Monte Carlo predictor) would replay the training masks,
+      and saved random state would be stale. Here each generator is an
+      explicit input and its next state an explicit output; after every
+      call the next state is written back to the layer's shared generator
+      as a NumPy ``Generator`` whose low 64 state bits are the JAX key, so
+      every function that reads the generator continues the same stream.
+
+    Outputs are NumPy arrays; weights stay JAX arrays between calls. The
+    buffers of updated shared variables (weights, optimizer slots) are
+    donated to XLA, which writes the new values in place (about 5% on the
+    MLP benchmark); an array obtained with ``get_value(borrow=True)`` before
+    a call is invalid after it (``get_value()`` and ``get_weights()`` copy).
+    """
+
+    def __init__(self, inputs, outputs, updates: dict, name=None):
+        self.inputs = list(inputs)
+        self.outputs = list(outputs)
+        self.name = name
+        self.rngs = [v for v in updates if isinstance(v.type, RandomGeneratorType)]
+        self.rng_next = [updates[v] for v in self.rngs]
+        self.updates = [(v, e) for v, e in updates.items() if v not in self.rngs]
+        self._specs: dict = {}
+        self._last = None
+        self._typified: dict = {}  # rng -> (Generator written back, its JAX state)
+
+    @property
+    def maker(self):
+        """The most recently compiled specialization's maker (for introspection)."""
+        if self._last is None:
+            raise RuntimeError(
+                f"JAX function {self.name!r} is compiled on its first call (one "
+                "specialization per input shape); call it once before inspecting its graph."
+            )
+        return self._last.maker
+
+    def _compile(self, shapes):
+        enable_jax_cache()
+        static = [
+            pytensor.tensor.tensor(v.name, dtype=v.dtype, shape=s)
+            for v, s in zip(self.inputs, shapes)
+        ]
+        rng_in = [r.type(name=r.name) for r in self.rngs]
+        replace = dict(zip(self.inputs, static)) | dict(zip(self.rngs, rng_in))
+        exprs = self.outputs + self.rng_next + [e for _, e in self.updates]
+        exprs = clone_replace(exprs, replace=replace)
+        n, k = len(self.outputs), len(self.rngs)
+        updates = [(v, e) for (v, _), e in zip(self.updates, exprs[n + k:])]
+        fn = pytensor.function(static + rng_in, exprs[:n + k], updates=updates,
+                               mode=_donating_jax_mode(), on_unused_input="ignore",
+                               trust_input=True, name=self.name)
+        self._specs[shapes] = fn
+        return fn
+
+    def _rng_value(self, rng):
+        from pytensor.link.jax.dispatch import jax_typify
+
+        gen = rng.get_value(borrow=True)
+        cached = self._typified.get(rng)
+        if cached is not None and cached[0] is gen:
+            return cached[1]
+        return jax_typify(gen)
+
+    def _write_back(self, rng, state) -> None:
+        gen = _generator_with_jax_key(rng.get_value(borrow=True), state["jax_state"])
+        rng.set_value(gen, borrow=True)
+        self._typified[rng] = (gen, state)
+
+    def __call__(self, *args):
+        if len(args) != len(self.inputs):
+            raise TypeError(
+                f"Function {self.name!r} takes {len(self.inputs)} inputs, received {len(args)}."
+            )
+        # Cast as allow_input_downcast would (the compiled function trusts its inputs).
+        args = [np.asarray(a, dtype=v.dtype) for a, v in zip(args, self.inputs)]
+        shapes = tuple(a.shape for a in args)
+        fn = self._specs.get(shapes)
+        fresh = fn is None
+        with warnings.catch_warnings():
+            if fresh:
+                for pattern in _JAX_TRACE_NOISE:
+                    warnings.filterwarnings("ignore", message=pattern)
+                fn = self._compile(shapes)
+            self._last = fn
+            outs = fn(*args, *[self._rng_value(r) for r in self.rngs])
+        n = len(self.outputs)
+        for rng, state in zip(self.rngs, outs[n:]):
+            self._write_back(rng, state)
+        return [np.asarray(o) for o in outs[:n]]
+
+
+def _generator_with_jax_key(gen, key):
+    """A NumPy ``Generator`` that PyTensor's JAX linker reads as JAX key ``key``.
+
+    The linker takes the low 64 bits of a PCG64 state as the key (two uint32
+    words, least significant first); the new generator keeps the high bits
+    and the increment of ``gen`` and carries ``key`` in the low bits. For
+    another bit generator, a PCG64 seeded from the key.
+    """
+    words = [int(w) for w in np.asarray(key, dtype=np.uint32)]
+    low = words[0] | (words[1] << 32)
+    state = gen.bit_generator.state
+    if state.get("bit_generator") != "PCG64":
+        return np.random.Generator(np.random.PCG64(words))
+    value = (state["state"]["state"] >> 64 << 64) | low
+    bit_gen = np.random.PCG64()
+    bit_gen.state = {"bit_generator": "PCG64",
+                     "state": {"state": value, "inc": state["state"]["inc"]},
+                     "has_uint32": 0, "uinteger": 0}
+    return np.random.Generator(bit_gen)
+
+
+_donating: dict = {}
+
+
+def _donating_jax_mode():
+    """PyTensor's JAX mode with a linker that donates the updated inputs' buffers."""
+    if "mode" not in _donating:
+        import jax
+        from pytensor.compile.mode import Mode
+        from pytensor.link.jax.linker import JAXLinker
+
+        class DonatingJAXLinker(JAXLinker):
+            def jit_compile(self, fn):
+                # Inputs overwritten by an update: fgraph input indices, which are
+                # the jitted function's argument positions.
+                donate = set((getattr(self.fgraph, "update_mapping", None) or {}).values())
+                donate -= set(self.scalar_shape_inputs)
+                if not donate or self.scalar_shape_inputs:
+                    return super().jit_compile(fn)
+                return jax.jit(fn, donate_argnums=tuple(sorted(donate)))
+
+        base = get_mode("JAX")
+        _donating["mode"] = Mode(linker=DonatingJAXLinker(), optimizer=base.optimizer)
+    return _donating["mode"]
+
+
+_jax_cache: dict = {"checked": False}
+
+
+def enable_jax_cache() -> None:
+    """Turn on JAX's persistent compilation cache, once, unless configured already.
+
+    XLA's compile of a training step is most of a warm start in the JAX mode
+    (about 2 s of a GRU language model's first batch); the cache keeps it
+    on disk next to PyTensor's own (``<base_compiledir>/jax``). Skipped
+    when the user set ``jax_compilation_cache_dir`` or
+    ``KERASQUE_JAX_CACHE=0``.
+    """
+    if _jax_cache["checked"]:
+        return
+    _jax_cache["checked"] = True
+    if os.environ.get("KERASQUE_JAX_CACHE", "1") == "0":
+        return
+    import jax
+
+    if jax.config.jax_compilation_cache_dir:
+        return
+    path = os.path.join(str(pytensor.config.base_compiledir), "jax")
+    jax.config.update("jax_compilation_cache_dir", path)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+
+
+def jax_function(inputs, outputs, updates: dict, name=None) -> JaxFunction:
+    """Build a :class:`JaxFunction` (checked ``updates`` from the compile step)."""
+    return JaxFunction(inputs, outputs, updates, name)

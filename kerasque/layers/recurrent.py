@@ -13,7 +13,6 @@ PyTensor, so no generator ever enters the loop.
 
 from __future__ import annotations
 
-import inspect
 import numbers
 
 import pytensor
@@ -21,18 +20,20 @@ import pytensor.tensor as pt
 
 from kerasque import activations, initializers, regularizers
 from kerasque import backend as K
-from kerasque.engine.base_layer import _BASE_KWARGS, InputSpec, Layer
+from kerasque.engine.base_layer import InputSpec, Layer
 from kerasque.layers.core import _check_positive_int
 from kerasque.layers.noise import check_seed
-from kerasque.utils.generic import check_kwargs
 
 
-def check_fraction(owner: str, name: str, value) -> float:
+def check_fraction(owner: str, name: str, value,
+                   meaning: str = "the fraction of units to drop (0.5 drops half)") -> float:
     """Validate a probability argument (``dropout=``, ``rate=``) in [0, 1)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{owner}: {name} must be a number in [0, 1), received {value!r}.")
+    if not 0 <= value < 1:
         raise ValueError(
             f"{owner}: {name} must be a number in [0, 1), received {value!r}. "
-            "It is a probability: 0 turns the regularizer off, 0.5 drops half."
+            f"It is {meaning}; 0 turns it off."
         )
     return float(value)
 
@@ -142,8 +143,6 @@ class GRU(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
                  dropout=0.0, recurrent_dropout=0.0, return_sequences=False,
                  return_state=False, go_backwards=False, reset_after=True, seed=None, **kwargs):
-        # Name the close constructor argument too, e.g. return_sequence -> return_sequences.
-        check_kwargs("GRU", kwargs, _BASE_KWARGS + _GRU_ARGS)
         super().__init__(**kwargs)
         owner = f"GRU {self.name!r}"
         self.units = _check_positive_int(owner, "units", units)
@@ -279,57 +278,55 @@ class GRU(Layer):
         return pt.reshape(flat, (steps, batch, 3 * self.units))
 
     def _scan(self, xp, mask, rec, h_mask, zoneout):
-        u, u2 = self.units, 2 * self.units
-        sequences = [xp]
+        """Run the recurrence over time-major ``xp``; returns every state ``(time, batch, U)``.
+
+        Per-step inputs (projections, the padding mask, ZoneOut's masks) are
+        scan sequences; what is constant over the sequence (weights, the
+        recurrent dropout mask, ZoneOut's inference rate) is a non-sequence.
+        """
+        u2 = 2 * self.units
+        sequences = {"x_t": xp}
         if mask is not None:
             m = mask.dimshuffle(1, 0, "x")
-            sequences.append(m[::-1] if self.go_backwards else m)
-        zo_seq = zoneout is not None and zoneout.ndim == 3
-        if zo_seq:
-            sequences.append(zoneout)
+            sequences["m_t"] = m[::-1] if self.go_backwards else m
+        constants = {}
         if self.reset_after:
-            non_seq = [rec]
+            constants["rec"] = rec
             if self.use_bias:
-                non_seq.append(self.bias[1, u2:])
+                constants["b_h"] = self.bias[1, u2:]
         else:
-            non_seq = [rec[:, :u2], rec[:, u2:]]
+            constants["rec_zr"], constants["rec_h"] = rec[:, :u2], rec[:, u2:]
         if h_mask is not None:
-            non_seq.append(h_mask)
-        if zoneout is not None and not zo_seq:
-            non_seq.append(pt.as_tensor_variable(zoneout).astype(xp.dtype))
-        flags = (mask is not None, zo_seq, h_mask is not None, zoneout is not None and not zo_seq)
+            constants["h_mask"] = h_mask
+        if zoneout is not None:
+            zoneout = pt.as_tensor_variable(zoneout).astype(xp.dtype)
+            (sequences if zoneout.ndim == 3 else constants)["d_t"] = zoneout
+        n_seq = len(sequences)
 
         def step(*args):
-            return self._step(list(args), flags, u, u2)
+            named = dict(zip(sequences, args[:n_seq]))
+            named.update(zip(constants, args[n_seq + 1:]))
+            return self._step(args[n_seq], **named)
 
-        h0 = pt.zeros((xp.shape[1], u), dtype=xp.dtype)
-        return pytensor.scan(step, sequences=sequences, outputs_info=[h0], non_sequences=non_seq,
-                             strict=True, return_updates=False, name=f"{self.name}_scan")
+        h0 = pt.zeros((xp.shape[1], self.units), dtype=xp.dtype)
+        return pytensor.scan(step, sequences=list(sequences.values()), outputs_info=[h0],
+                             non_sequences=list(constants.values()), strict=True,
+                             return_updates=False, name=f"{self.name}_scan")
 
-    def _step(self, args, flags, u, u2):
-        has_mask, zo_seq, has_h_mask, zo_rate = flags
-        x_t = args.pop(0)
-        m_t = args.pop(0) if has_mask else None
-        d_t = args.pop(0) if zo_seq else None
-        h_prev = args.pop(0)
-        if self.reset_after:
-            rec = args.pop(0)
-            b_h = args.pop(0) if self.use_bias else None
-        else:
-            rec_zr, rec_h = args.pop(0), args.pop(0)
-        h_in = h_prev * args.pop(0) if has_h_mask else h_prev
-        if zo_rate:
-            d_t = args.pop(0)
+    def _step(self, h_prev, x_t, m_t=None, d_t=None, rec=None, b_h=None, rec_zr=None,
+              rec_h=None, h_mask=None):
+        """One step of the equations in the class docstring."""
+        u, u2 = self.units, 2 * self.units
+        h_in = h_prev if h_mask is None else h_prev * h_mask
         if self.reset_after:
             hu = pt.dot(h_in, rec)
             zr = self.recurrent_activation(x_t[:, :u2] + hu[:, :u2])
-            z, r = zr[:, :u], zr[:, u:]
             hh = hu[:, u2:] if b_h is None else hu[:, u2:] + b_h
-            cand = self.activation(x_t[:, u2:] + r * hh)
+            cand = self.activation(x_t[:, u2:] + zr[:, u:] * hh)
         else:
             zr = self.recurrent_activation(x_t[:, :u2] + pt.dot(h_in, rec_zr))
-            z, r = zr[:, :u], zr[:, u:]
-            cand = self.activation(x_t[:, u2:] + pt.dot(r * h_in, rec_h))
+            cand = self.activation(x_t[:, u2:] + pt.dot(zr[:, u:] * h_in, rec_h))
+        z = zr[:, :u]
         h = z * h_prev + (1 - z) * cand
         if d_t is not None:
             h = d_t * h_prev + (1 - d_t) * h
@@ -358,6 +355,3 @@ class GRU(Layer):
             "reset_after": self.reset_after,
             "seed": self.seed,
         }
-
-
-_GRU_ARGS = tuple(p for p in inspect.signature(GRU.__init__).parameters if p not in ("self", "kwargs"))

@@ -21,6 +21,7 @@ from kerasque import backend as K
 from kerasque.engine import context
 from kerasque.engine.base_layer import Layer, _call_params
 from kerasque.layers.noise import check_rate, check_seed
+from kerasque.layers.recurrent import check_fraction
 
 __all__ = ["Wrapper", "DropConnect", "ZoneOut"]
 
@@ -309,7 +310,8 @@ class ZoneOut(Wrapper):
                 f"{owner}: ZoneOut wraps a recurrent layer (GRU, or DropConnect around a GRU), "
                 f"received {type(layer).__name__} {layer.name!r}, which has no state to keep."
             )
-        self.rate = check_rate(owner, rate)
+        self.rate = check_fraction(owner, "rate", rate,
+                                   "the probability that a unit keeps its previous value")
         self.seed = check_seed(owner, seed)
         self.rng = None
 
