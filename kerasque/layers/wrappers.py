@@ -23,7 +23,7 @@ from kerasque.engine.base_layer import Layer, _call_params
 from kerasque.layers.noise import check_rate, check_seed
 from kerasque.layers.recurrent import check_fraction
 
-__all__ = ["Wrapper", "DropConnect", "ZoneOut"]
+__all__ = ["DropConnect", "Wrapper", "ZoneOut"]
 
 _KERNELS = ("kernel", "recurrent_kernel")
 
@@ -62,11 +62,11 @@ class Wrapper(Layer):
                 f"{type(self).__name__} wraps a Layer instance, received "
                 f"{type(layer).__name__} ({layer!r})."
             )
-        if "input_shape" not in kwargs and "batch_input_shape" not in kwargs:
-            if layer.batch_input_shape is not None:
-                kwargs["batch_input_shape"] = layer.batch_input_shape
-                if layer.input_dtype is not None and "input_dtype" not in kwargs:
-                    kwargs["input_dtype"] = layer.input_dtype
+        shape_given = "input_shape" in kwargs or "batch_input_shape" in kwargs
+        if not shape_given and layer.batch_input_shape is not None:
+            kwargs["batch_input_shape"] = layer.batch_input_shape
+            if layer.input_dtype is not None and "input_dtype" not in kwargs:
+                kwargs["input_dtype"] = layer.input_dtype
         super().__init__(**kwargs)
         self.layer = layer
 
