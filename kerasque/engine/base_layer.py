@@ -281,8 +281,6 @@ class Layer:
 
     def _apply(self, xs, masks, training, **kwargs):
         """Build the PyTensor graph of this layer on variables ``xs``."""
-        if "training" in kwargs:
-            training = kwargs.pop("training")
         shapes = [tuple(x.type.shape) for x in xs]
         self.check_input_shape(shapes)
         self._maybe_build(unpack_singleton(shapes))
