@@ -263,3 +263,10 @@ def test_set_weights_checks_count_and_shapes():
         model.set_weights([w[0].T] + w[1:])
     with pytest.raises(ValueError, match=r"expects 4 weight arrays"):
         model.set_weights(w[:2])
+
+
+def test_embedding_ids_out_of_range_are_refused_before_compiled_code_runs():
+    model = Sequential([Embedding(5, 2, input_length=3), Dense(1)])
+    with pytest.raises(ValueError, match=r"\(Embedding\) has input_dim=5, so ids must be in \[0, 5\); received ids from 0 to 5"):
+        model.predict(np.array([[0, 1, 5]]))
+    assert model.predict(np.array([[0, 1, 4]])).shape == (1, 3, 1)

@@ -45,7 +45,22 @@ def standardize_inputs(model, x) -> list:
                 f"{_fmt(expected)}, received shape {a.shape}."
             )
         out.append(_cast(a, t.dtype, _owner(t)))
+    _check_values(model, out)
     return out
+
+
+def _check_values(model, arrays) -> None:
+    """Let layers that read an input directly vet its values (Embedding ids)."""
+    from kerasque.engine.symbolic import topological_nodes
+
+    position = {id(t): i for i, t in enumerate(model.inputs)}
+    for node in topological_nodes(model.outputs):
+        check = getattr(node.layer, "check_input_values", None)
+        if check is None:
+            continue
+        for t in node.inputs:
+            if id(t) in position:
+                check(arrays[position[id(t)]])
 
 
 def _cast(a, dtype, owner):

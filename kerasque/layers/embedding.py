@@ -47,6 +47,14 @@ class Embedding(Layer):
         ids = inputs if inputs.dtype.startswith("int") else pt.cast(inputs, "int32")
         return self.embeddings[ids]
 
+    def check_input_values(self, ids) -> None:
+        """Refuse ids outside ``[0, input_dim)`` before compiled code reads them."""
+        if ids.size and (ids.min() < 0 or ids.max() >= self.input_dim):
+            raise ValueError(
+                f"Layer {self.name!r} (Embedding) has input_dim={self.input_dim}, so ids must "
+                f"be in [0, {self.input_dim}); received ids from {ids.min()} to {ids.max()}."
+            )
+
     def compute_mask(self, inputs, mask=None):
         return pt.neq(inputs, 0) if self.mask_zero else None
 
