@@ -72,7 +72,7 @@ class Optimizer:
         return [self.iterations] + list(self._slots)
 
     def get_weights(self) -> list:
-        return [w.get_value() for w in self.weights]
+        return [np.asarray(w.get_value()) for w in self.weights]
 
     def set_weights(self, values) -> None:
         values = list(values)

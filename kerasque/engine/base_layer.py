@@ -153,7 +153,8 @@ class Layer:
         return out
 
     def get_weights(self) -> list:
-        return [w.get_value() for w in self.weights]
+        # np.asarray: in JAX mode a shared value is a JAX array; users get NumPy.
+        return [np.asarray(w.get_value()) for w in self.weights]
 
     def set_weights(self, weights) -> None:
         """Set weights from a list of arrays in :attr:`weights` order."""
