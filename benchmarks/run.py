@@ -51,6 +51,10 @@ BATCH = {"A": 128, "B": 32}
 SEQ, VOCAB, EMBED, UNITS = 50, 65, 64, 256
 DROP_A, DROP_B = 0.5, 0.3  # Dropout rate (A), DropConnect / recurrent_dropout rate (B)
 LR = 1e-3
+# "cpu" or "gpu" (--device); workers read it from the environment.
+DEVICE = os.environ.get("KQ_BENCH_DEVICE", "cpu")
+# Multiplies the batches per timed chunk (--scale; a GPU step is ~20x shorter).
+SCALE = int(os.environ.get("KQ_BENCH_SCALE", "1"))
 
 
 # ---------------------------------------------------------------------------
@@ -142,9 +146,12 @@ class TorchRunner:
         import torch
         from torch import nn
 
-        torch.set_num_threads(2)
+        if DEVICE == "cpu":
+            torch.set_num_threads(2)
         torch.manual_seed(1)
         self.torch, self.workload, self.batch = torch, workload, BATCH[workload]
+        self.device = torch.device("cuda" if DEVICE == "gpu" else "cpu")
+        self._on_device: dict = {}
         if workload == "A":
             self.model = nn.Sequential(
                 nn.Linear(784, 512), nn.ReLU(), nn.Dropout(DROP_A),
@@ -153,6 +160,7 @@ class TorchRunner:
             )
         else:
             self.model = _TorchCharGRU(torch, nn)
+        self.model.to(self.device)
         self.loss = nn.CrossEntropyLoss()  # log-softmax + NLL, fused
 
     def compile(self):
@@ -167,7 +175,12 @@ class TorchRunner:
         return loss
 
     def _tensors(self, x, y):
-        return self.torch.from_numpy(x), self.torch.from_numpy(y.astype("int64"))
+        # The data goes to the device once (kerasque's JAX mode does the same).
+        key = (id(x), id(y), len(x))
+        if key not in self._on_device:
+            self._on_device[key] = (self.torch.from_numpy(x).to(self.device),
+                                    self.torch.from_numpy(y.astype("int64")).to(self.device))
+        return self._on_device[key]
 
     def first_batch(self, x, y):
         self.model.train()
@@ -177,7 +190,7 @@ class TorchRunner:
     def train_epoch(self, x, y):
         self.model.train()
         xt, yt = self._tensors(x, y)
-        order = self.torch.randperm(len(xt))
+        order = self.torch.randperm(len(xt), device=self.device)
         for s in range(0, len(xt), self.batch):
             idx = order[s:s + self.batch]
             loss = self._step(xt[idx], yt[idx])
@@ -185,9 +198,9 @@ class TorchRunner:
 
     def infer(self, x):
         self.model.eval()
-        xt = self.torch.from_numpy(x)
+        xt = self.torch.from_numpy(x).to(self.device)
         with self.torch.no_grad():
-            outs = [self.torch.softmax(self.model(xt[s:s + self.batch]), -1).numpy()
+            outs = [self.torch.softmax(self.model(xt[s:s + self.batch]), -1).cpu().numpy()
                     for s in range(0, len(xt), self.batch)]
         np.concatenate(outs)
 
@@ -268,7 +281,7 @@ def worker_main(framework, mode, workload, source):
     out = sys.stdout
     sys.stdout = sys.stderr  # keep library chatter off the protocol channel
     try:
-        chunk = CHUNK[workload]
+        chunk = {k: v * SCALE for k, v in CHUNK[workload].items()}
         x, y = load_data(workload, source, chunk["train"])
         runner = RUNNERS[framework](workload, mode)
         t0 = time.perf_counter()
@@ -372,6 +385,11 @@ BLAS1 = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS":
 def _env(framework, extra=None):
     env = dict(os.environ)
     env.setdefault("KERAS_BACKEND", "jax")
+    if DEVICE == "gpu":
+        # Two JAX workers share the GPU with PyTorch: no 75% preallocation each.
+        env["XLA_PYTHON_CLIENT_PREALLOCATE"] = "false"
+    else:
+        env.setdefault("JAX_PLATFORMS", "cpu")
     env.update(extra or {})
     return env
 
@@ -402,7 +420,26 @@ def compile_probe(framework, mode, workload, source, dirs):
 # The driver
 # ---------------------------------------------------------------------------
 def gemm_peak(sizes=(2048, 3072), repeats=5) -> float:
-    """Best float32 GFLOP/s of NumPy matmul on large square matrices."""
+    """Best float32 GFLOP/s of NumPy matmul on large square matrices.
+
+    With ``--device gpu``: PyTorch's CUDA matmul in true float32 (no TF32)
+    on 8192 matrices, when PyTorch is installed.
+    """
+    if DEVICE == "gpu" and importlib.util.find_spec("torch"):
+        import torch
+
+        torch.backends.cuda.matmul.allow_tf32 = False
+        n, best = 8192, 0.0
+        a = torch.randn(n, n, device="cuda")
+        b = torch.randn(n, n, device="cuda")
+        a @ b
+        for _ in range(repeats):
+            torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            a @ b
+            torch.cuda.synchronize()
+            best = max(best, 2 * n**3 / (time.perf_counter() - t0) / 1e9)
+        return best
     rng = np.random.default_rng(0)
     best = 0.0
     for n in sizes:
@@ -436,7 +473,15 @@ def machine() -> dict:
                     break
     except OSError:
         pass
-    return {"nproc": os.cpu_count(), "cpu": model, "platform": platform.platform()}
+    out = {"nproc": os.cpu_count(), "cpu": model, "platform": platform.platform()}
+    if DEVICE == "gpu":
+        try:
+            out["gpu"] = subprocess.run(["nvidia-smi", "--query-gpu=name,driver_version",
+                                         "--format=csv,noheader"], capture_output=True,
+                                        text=True, timeout=30, check=False).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            out["gpu"] = "?"
+    return out
 
 
 def loadavg() -> float:
@@ -550,7 +595,8 @@ def fmt_table(results) -> str:
                 f"| {workload} | {label} | {_sec(cold.get('compile_s'))} | "
                 f"{_sec(warm.get('compile_s'))} | {_sec(cold.get('import_build_s'))} |"
             )
-    lines.append(f"\nfloat32 GEMM peak (NumPy matmul): {peak:.1f} GFLOP/s; "
+    source = "PyTorch CUDA matmul, no TF32" if results.get("device") == "gpu" else "NumPy matmul"
+    lines.append(f"\nfloat32 GEMM peak ({source}): {peak:.1f} GFLOP/s; "
                  f"MLP training FLOPs per sample: {mlp_flops_per_sample() / 1e6:.2f} M")
     return "\n".join(lines)
 
@@ -581,6 +627,11 @@ def main(argv=None):
     p.add_argument("--data", choices=["pydoc", "synthetic"], default="pydoc",
                    help="workload B text: pydoc help folded to 65 symbols, or random ids")
     p.add_argument("--json", help="also write the results here")
+    p.add_argument("--device", choices=["cpu", "gpu"], default=None,
+                   help="cpu (default; JAX_PLATFORMS=cpu for the JAX workers) or gpu "
+                        "(PyTorch on CUDA, JAX on its default GPU backend)")
+    p.add_argument("--scale", type=int, default=None,
+                   help="multiply the batches per timed chunk (default 1; try 10 on a GPU)")
     # Internal entry points.
     p.add_argument("--worker", nargs=3, metavar=("FRAMEWORK", "MODE", "WORKLOAD"))
     p.add_argument("--probe", nargs=3, metavar=("FRAMEWORK", "MODE", "WORKLOAD"))
@@ -591,6 +642,12 @@ def main(argv=None):
             fw, mode, workload = entry
             return fn(fw, None if mode == "-" else mode, workload, args.data)
 
+    global DEVICE, SCALE
+    if args.device:
+        DEVICE = os.environ["KQ_BENCH_DEVICE"] = args.device
+    if args.scale:
+        SCALE = args.scale
+        os.environ["KQ_BENCH_SCALE"] = str(args.scale)
     frameworks = [f.strip() for f in args.frameworks.split(",") if f.strip()]
     modes = [m.strip().upper() for m in args.modes.split(",") if m.strip()]
     for m in modes:
@@ -602,6 +659,7 @@ def main(argv=None):
     started = time.time()
     results = {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "versions": versions(),
                "machine": machine(), "reps": args.reps, "data_b": args.data,
+               "device": DEVICE, "scale": SCALE,
                "load_at_start": loadavg()}
     log(f"versions {results['versions']}")
     results["gemm_peak_gflops"] = gemm_peak()

@@ -13,7 +13,16 @@ from kerasque.utils.progbar import Progbar, format_logs
 
 
 class Callback:
-    """Base class: override any hook. ``self.model`` is set before training."""
+    """Base class: override any hook. ``self.model`` is set before training.
+
+    ``on_batch_end`` receives the batch's loss and metrics in its logs. Reading
+    them back makes ``fit`` wait for each batch (in the JAX mode it otherwise
+    dispatches the next batch while one computes), so ``fit`` reads them only
+    when a callback overrides ``on_batch_end``; a callback whose
+    ``on_batch_end`` does not look at them sets ``batch_values = False``.
+    """
+
+    batch_values = True
 
     def __init__(self):
         self.model = None
@@ -31,6 +40,12 @@ class Callback:
     def on_epoch_end(self, epoch, logs=None): ...
     def on_batch_begin(self, batch, logs=None): ...
     def on_batch_end(self, batch, logs=None): ...
+
+
+def needs_batch_values(callbacks) -> bool:
+    """Whether any callback reads per-batch loss and metrics in ``on_batch_end``."""
+    return any(cb.batch_values and type(cb).on_batch_end is not Callback.on_batch_end
+               for cb in callbacks)
 
 
 class CallbackList:
@@ -74,7 +89,13 @@ class History(Callback):
 
 
 class ProgbarLogger(Callback):
-    """``verbose=1``: a live bar per epoch; ``verbose=2``: one line per epoch."""
+    """``verbose=1``: a live bar per epoch; ``verbose=2``: one line per epoch.
+
+    The bar shows the epoch's running means (``params['running']``), read
+    only when it redraws (at most every 0.05 s).
+    """
+
+    batch_values = False
 
     def __init__(self, verbose=1, stream=None):
         super().__init__()
@@ -91,7 +112,7 @@ class ProgbarLogger(Callback):
     def on_batch_end(self, batch, logs=None):
         logs = logs or {}
         self.seen += logs.get("size", 0)
-        if self.verbose == 1 and self.seen < self.params["samples"]:
+        if self.verbose == 1 and self.seen < self.params["samples"] and self.bar.due():
             self.bar.update(self.seen, self.params["running"](), finalize=False)
 
     def on_epoch_end(self, epoch, logs=None):

@@ -25,6 +25,7 @@ from pytensor.tensor.random.op import RandomVariable
 from pytensor.tensor.random.type import RandomGeneratorType
 
 from kerasque.engine import modes
+from kerasque.engine.batches import batches_for
 
 
 class Function:
@@ -36,6 +37,26 @@ class Function:
 
     def __call__(self, *args):
         return self.fn(*args)
+
+    @property
+    def on_device(self) -> bool:
+        """Whether this function runs on JAX (and takes device-side batches)."""
+        return isinstance(self.fn, modes.JaxFunction)
+
+    def call_async(self, *args) -> list:
+        """Call without waiting for the result where the mode allows (JAX).
+
+        The outputs are then JAX arrays (``float()`` or ``numpy.asarray``
+        waits for them), and generator states are written back to the layers
+        only by :func:`kerasque.engine.modes.sync_generators`. In the other
+        modes this is a plain call.
+        """
+        return self.fn.call_async(*args) if self.on_device else self.fn(*args)
+
+    def batches(self, arrays):
+        """A batch source over ``arrays`` for this function (see :mod:`batches`)."""
+        dtypes = [v.dtype for v in self.fn.inputs] if self.on_device else None
+        return batches_for(arrays, dtypes, self.on_device)
 
     @property
     def fgraph(self):

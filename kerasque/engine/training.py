@@ -21,7 +21,7 @@ import pytensor.tensor as pt
 from kerasque import losses as losses_mod
 from kerasque import metrics as metrics_mod
 from kerasque import optimizers as optimizers_mod
-from kerasque.callbacks import CallbackList, History, ProgbarLogger
+from kerasque.callbacks import CallbackList, History, ProgbarLogger, needs_batch_values
 from kerasque.engine import context, modes
 from kerasque.engine.compile import compile_function
 from kerasque.engine.data import check_sample_counts, standardize_inputs, standardize_targets
@@ -190,14 +190,11 @@ class Model(Functional):
         return int(batch_size)
 
     def _mean_over_batches(self, fn, arrays, n, batch_size) -> list:
-        totals = None
-        for start in range(0, n, batch_size):
-            sl = slice(start, start + batch_size)
-            vals = fn(*[a[sl] for a in arrays])
-            size = min(batch_size, n - start)
-            vals = np.array([float(v) for v in vals]) * size
-            totals = vals if totals is None else totals + vals
-        return [float(v) for v in totals / n]
+        feed = fn.batches(arrays)
+        feed.epoch()
+        results = [(fn.call_async(*feed.batch(s, min(s + batch_size, n))), min(batch_size, n - s))
+                   for s in range(0, n, batch_size)]
+        return [float(v) for v in _weighted_sums(results) / n]
 
     def _prepare(self, x, y):
         xs = standardize_inputs(self, x)
@@ -248,31 +245,43 @@ class Model(Functional):
                   callbacks, shuffle, initial_epoch):
         history = History()
         names = self.metrics_names
-        running = {"sums": np.zeros(len(names)), "seen": 0}
+        # Batch results not yet read back: in the JAX mode each training call
+        # returns at once and the next batch is dispatched while it computes;
+        # the loss is read when a callback needs it, or at the epoch's end.
+        running = {"sums": np.zeros(len(names)), "seen": 0, "pending": []}
 
         def running_logs():
+            if running["pending"]:
+                running["sums"] += _weighted_sums(running["pending"])
+                running["pending"] = []
             return {k: float(v) for k, v in zip(names, running["sums"] / max(running["seen"], 1))}
 
         cbs = [history] + ([ProgbarLogger(verbose)] if verbose else []) + list(callbacks or [])
         params = {"epochs": epochs, "samples": n, "batch_size": batch_size, "verbose": verbose,
                   "steps": -(-n // batch_size), "metrics": names, "running": running_logs}
         cbl = CallbackList(cbs, self, params)
+        batch_values = needs_batch_values(cbl.callbacks)
+        feed = train.batches(arrays)
         self.stop_training = False
-        with _interrupt_guard() as interrupted:
+        with _interrupt_guard() as interrupted, _synced_generators():
             cbl.on_train_begin({})
             for epoch in range(initial_epoch, epochs):
-                running["sums"][:], running["seen"] = 0, 0
+                running["sums"][:], running["seen"], running["pending"] = 0, 0, []
                 cbl.on_epoch_begin(epoch, {})
-                order = self._shuffle_rng.permutation(n) if shuffle else np.arange(n)
+                feed.epoch(self._shuffle_rng.permutation(n) if shuffle else None)
                 for b, start in enumerate(range(0, n, batch_size)):
-                    idx = order[start:start + batch_size]
-                    cbl.on_batch_begin(b, {"batch": b, "size": len(idx)})
-                    vals = [float(v) for v in train(*[a[idx] for a in arrays])]
-                    running["sums"] += np.array(vals) * len(idx)
-                    running["seen"] += len(idx)
-                    cbl.on_batch_end(b, {"batch": b, "size": len(idx), **dict(zip(names, vals))})
+                    stop = min(start + batch_size, n)
+                    logs = {"batch": b, "size": stop - start}
+                    cbl.on_batch_begin(b, logs)
+                    vals = train.call_async(*feed.batch(start, stop))
+                    running["pending"].append((vals, stop - start))
+                    running["seen"] += stop - start
+                    if batch_values:
+                        logs = {**logs, **{k: float(v) for k, v in zip(names, vals)}}
+                    cbl.on_batch_end(b, logs)
                     if self.stop_training or interrupted["flag"]:
                         break
+                modes.sync_generators()
                 if interrupted["flag"]:
                     history.interrupted = True
                     sys.stdout.write(
@@ -310,8 +319,13 @@ class Model(Functional):
         xs = standardize_inputs(self, x)
         n = check_sample_counts(xs)
         fn = self._function("predict_stochastic" if training else "predict")
-        chunks = [fn(*[a[s:s + batch_size] for a in xs]) for s in range(0, n, batch_size)]
-        outs = [np.concatenate([c[i] for c in chunks]) for i in range(len(self.outputs))]
+        feed = fn.batches(xs)
+        feed.epoch()
+        with _synced_generators():
+            chunks = [fn.call_async(*feed.batch(s, min(s + batch_size, n)))
+                      for s in range(0, n, batch_size)]
+        outs = [np.concatenate([np.asarray(c[i]) for c in chunks])
+                for i in range(len(self.outputs))]
         return outs[0] if len(outs) == 1 else outs
 
     def predict_uncertainty(self, x, samples=30, batch_size=32):
@@ -391,6 +405,20 @@ class Model(Functional):
 def _params(method) -> tuple:
     """Parameter names of ``method``, for "did you mean" hints on bad keywords."""
     return tuple(p for p in inspect.signature(method).parameters if p not in ("self", "kwargs"))
+
+
+def _weighted_sums(results) -> np.ndarray:
+    """Sum of ``values * size`` over ``(values, size)`` batch results (reads them back)."""
+    return sum(np.array([float(v) for v in vals]) * size for vals, size in results)
+
+
+@contextlib.contextmanager
+def _synced_generators():
+    """Write pending JAX generator states back when the block ends, however it ends."""
+    try:
+        yield
+    finally:
+        modes.sync_generators()
 
 
 @contextlib.contextmanager

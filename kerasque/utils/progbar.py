@@ -35,6 +35,10 @@ class Progbar:
         self._last_draw = 0.0
         self._last_len = 0
 
+    def due(self) -> bool:
+        """Whether a redraw is due (``interval`` seconds since the last one)."""
+        return time.time() - self._last_draw >= self.interval
+
     def update(self, current: int, logs: dict | None = None, finalize: bool = False) -> None:
         now = time.time()
         if not finalize and now - self._last_draw < self.interval and current < self.target:
