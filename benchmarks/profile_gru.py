@@ -82,27 +82,24 @@ def main(argv=None):
     if args.mode.upper() == "JAX":
         import jax
 
-        fn = train.fn._last  # the pytensor Function of the specialization in use
-        jit_fn = fn.vm.jit_fn
         from kerasque.engine.modes import _rng_value
 
+        spec = train.fn._last  # the specialization in use (an _ExportedSpec)
         rng_args = [_rng_value(r) for r in train.fn.rngs]
         inputs = [np.asarray(xb, v.dtype) for v, xb in zip(train.fn.inputs, (xb, yb))]
-        inputs += rng_args
-        cells = [c[0] for c in fn.vm.inputs]
-        n_explicit = len(inputs)
-        call_args = inputs + cells[n_explicit:]
-        # Updated inputs are donated: feed each call the previous call's updates.
-        update_mapping = fn.maker.fgraph.update_mapping or {}
+        values = [c[0] for c in spec.shared]
 
         def pure():
-            outs = jax.block_until_ready(jit_fn(*call_args))
-            for out_i, in_i in update_mapping.items():
-                call_args[in_i] = outs[out_i]
+            # Updated weights are donated: feed each call the previous call's updates.
+            _, new = jax.block_until_ready(spec.jit_fn(*inputs, *rng_args, *values))
+            for i, v in zip(spec.updates, new):
+                values[i] = v
 
         t_jit = timed(pure, args.reps, inner=args.batches)
-        for in_i in update_mapping.values():  # hand the live buffers back to the model
-            fn.vm.inputs[in_i][0] = call_args[in_i]
+        for i in spec.updates:  # hand the live buffers back to the model
+            spec.shared[i][0] = values[i]
+        call_args = inputs + rng_args + values
+        jit_fn = spec.jit_fn
         print(f"  jitted XLA function alone     {t_jit * 1e3:8.2f} ms  ({tokens / t_jit:,.0f} /s)")
         jaxpr = jax.make_jaxpr(jit_fn)(*call_args)
         print(f"  jaxpr: {len(jaxpr.eqns)} top-level equations; scans: "

@@ -36,6 +36,7 @@ from pytensor.compile.mode import get_mode
 from pytensor.graph.replace import clone_replace
 from pytensor.tensor.random.type import RandomGeneratorType
 
+from kerasque.engine import graph_cache
 from kerasque.utils.generic import lookup
 
 MODES = {
@@ -134,10 +135,15 @@ class JaxFunction:
                 f"JAX function {self.name!r} is compiled on its first call (one "
                 "specialization per input shape); call it once before inspecting its graph."
             )
-        return self._last.maker
+        return self._last.function().maker
 
-    def _compile(self, shapes):
-        enable_jax_cache()
+    def _specialize(self, shapes):
+        """The graph with static input shapes and explicit generator inputs.
+
+        Returns ``(inputs, exprs, updates)``: the explicit then generator
+        inputs; the outputs, next generator states and update values; and
+        ``(shared variable, value)`` for each non-generator update.
+        """
         static = [
             pytensor.tensor.tensor(v.name, dtype=v.dtype, shape=s)
             for v, s in zip(self.inputs, shapes)
@@ -148,10 +154,13 @@ class JaxFunction:
         exprs = clone_replace(exprs, replace=replace)
         n, k = len(self.outputs), len(self.rngs)
         updates = [(v, e) for (v, _), e in zip(self.updates, exprs[n + k:])]
-        fn = pytensor.function(static + rng_in, exprs[:n + k], updates=updates,
-                               mode=_donating_jax_mode(), on_unused_input="ignore",
-                               trust_input=True, name=self.name)
-        return fn
+        return static + rng_in, exprs, updates
+
+    def _compile(self, inputs, exprs, updates):
+        n, k = len(self.outputs), len(self.rngs)
+        return pytensor.function(inputs, exprs[:n + k], updates=updates,
+                                 mode=_donating_jax_mode(), on_unused_input="ignore",
+                                 trust_input=True, name=self.name)
 
     def _spec(self, args):
         """The specialization for these arguments' shapes, and whether it is new."""
@@ -161,10 +170,31 @@ class JaxFunction:
             with warnings.catch_warnings():
                 for pattern in _JAX_TRACE_NOISE:
                     warnings.filterwarnings("ignore", message=pattern)
-                spec = _Spec(self._compile(shapes), len(args) + len(self.rngs))
+                spec = self._build(shapes, args)
             self._specs[shapes] = spec
             return spec, True
         return spec, False
+
+    def _build(self, shapes, args):
+        """Load the specialization from the graph cache, or compile (and store) it."""
+        enable_jax_cache()
+        inputs, exprs, updates = self._specialize(shapes)
+        updated = [v for v, _ in updates]
+        key = shared = None
+        if graph_cache.enabled():
+            key, shared = graph_cache.graph_key(inputs, exprs, updated)
+        if key is not None:
+            exported = graph_cache.load(key)
+            if exported is not None:
+                return _ExportedSpec(exported, shared, updated, len(inputs),
+                                     compile_fn=lambda: self._compile(inputs, exprs, updates))
+        fn = self._compile(inputs, exprs, updates)
+        if key is None:
+            return _Spec(fn, len(inputs))
+        exported = _export(fn, inputs, shared, updated,
+                           list(args) + [_rng_value(r) for r in self.rngs])
+        graph_cache.store(key, exported)
+        return _ExportedSpec(exported, shared, updated, len(inputs), compile_fn=lambda: fn)
 
     def _cast(self, args):
         # Cast as allow_input_downcast would (the compiled function trusts its
@@ -187,7 +217,7 @@ class JaxFunction:
         """
         args = self._cast(args)
         spec, fresh = self._spec(args)
-        self._last = spec.fn
+        self._last = spec
         with warnings.catch_warnings():
             if fresh:  # the first call traces: JAX's tracing warnings come then
                 for pattern in _JAX_TRACE_NOISE:
@@ -217,6 +247,7 @@ class _Spec:
 
     def __init__(self, fn, n_explicit: int):
         self.fn = fn
+        self.function = lambda: fn
         self.jit_fn = fn.vm.jit_fn
         self.cells = fn.vm.inputs[n_explicit:]
         mapping = fn.maker.fgraph.update_mapping or {}
@@ -228,6 +259,60 @@ class _Spec:
         for o, i in self.updates:
             self.cells[i][0] = outs[o]
         return outs[:self.n_out]
+
+
+class _ExportedSpec:
+    """A specialization run from a :mod:`jax.export` module (see :mod:`graph_cache`).
+
+    Its arguments are the explicit inputs, the generator states and then the
+    shared variables in the graph cache's canonical order; it returns the
+    outputs and next generator states, and the new value of each updated
+    variable in the order of ``updated``. ``compile_fn`` returns the PyTensor
+    function it stands for (compiled on demand when it came from the cache),
+    for introspection only.
+    """
+
+    def __init__(self, exported, shared, updated, n_explicit: int, compile_fn):
+        import jax
+
+        self._compile_fn = compile_fn
+        self._fn = None
+        self.shared = [v.container.storage for v in shared]
+        index = {v: i for i, v in enumerate(shared)}
+        self.updates = [index[v] for v in updated]
+        donate = tuple(n_explicit + i for i in self.updates)
+        self.jit_fn = jax.jit(exported.call, donate_argnums=donate)
+
+    def function(self):
+        if self._fn is None:
+            self._fn = self._compile_fn()
+        return self._fn
+
+    def call(self, args, rng_values):
+        outs, new = self.jit_fn(*args, *rng_values, *[c[0] for c in self.shared])
+        for i, value in zip(self.updates, new):
+            self.shared[i][0] = value
+        return outs
+
+
+def _export(fn, inputs, shared, updated, example):
+    """Export PyTensor JAX function ``fn`` with the argument order of :class:`_ExportedSpec`."""
+    import jax
+
+    jit_fn = fn.vm.jit_fn
+    order = {v: i for i, v in enumerate(list(inputs) + list(shared))}
+    take = [order[i.variable] for i in fn.maker.inputs]
+    mapping = fn.maker.fgraph.update_mapping or {}
+    out_of = {fn.maker.inputs[i].variable: o for o, i in mapping.items()}
+    n_out = len(fn.maker.fgraph.outputs) - len(mapping)
+    new_at = [out_of[v] for v in updated]
+
+    def canonical(*args):
+        outs = jit_fn(*[args[j] for j in take])
+        return tuple(outs[:n_out]), tuple(outs[o] for o in new_at)
+
+    values = list(example) + [v.container.storage[0] for v in shared]
+    return jax.export.export(jax.jit(canonical))(*values)
 
 
 def _is_jax_array(a) -> bool:
