@@ -84,6 +84,17 @@ def test_jax_mode_trains_a_dropconnect_gru_and_compiles_one_graph_per_batch_shap
     assert not np.array_equal(a, b)
 
 
+def test_jax_mode_graph_introspection_before_the_first_call_compiles_nothing():
+    model = _dropout_model()
+    train, predict = model._function("train"), model._function("predict")
+    # The rewritten graph with the declared shapes, before any specialization.
+    assert len(train.random_nodes()) == 1
+    assert predict.random_nodes() == []
+    assert train.fn._specs == {} and predict.fn._specs == {}
+    model.predict(np.ones((3, 4), "float32"))
+    assert predict.random_nodes() == [] and len(predict.fn._specs) == 1
+
+
 def test_jax_mode_computes_float64_in_64_bits_without_changing_jax_globally():
     K.set_floatx("float64")
     x = pt.matrix("x")

@@ -37,6 +37,7 @@ import warnings
 import numpy as np
 import pytensor
 from pytensor.compile.mode import get_mode
+from pytensor.compile.rebuild import construct_function_ins_and_outs
 from pytensor.graph.op import HasInnerGraph
 from pytensor.graph.replace import clone_replace
 from pytensor.link.jax.linker import JAXLinker
@@ -144,18 +145,35 @@ class JaxFunction:
         self._last = None
         self._typified: dict = {}  # rng -> (Generator written back, its JAX state)
 
+    _unlinked = None  # a maker of the graph with the declared shapes, built on demand
+
     @property
     def maker(self):
-        """The most recently compiled specialization's maker (for introspection)."""
-        if self._last is None:
-            raise RuntimeError(
-                f"JAX function {self.name!r} is compiled on its first call (one "
-                "specialization per input shape); call it once before inspecting its graph."
-            )
-        return self._last.maker
+        """The maker of the graph this function runs (for introspection).
 
-    def _compile(self, shapes):
-        enable_jax_cache()
+        After a call, the most recent specialization's maker. Before any
+        call, a maker of the same graph with the inputs' declared shapes
+        (batch size unknown), rewritten by the same mode but not linked, so
+        that nothing is traced or compiled by JAX: specializing on shapes
+        only turns shape arithmetic into constants, so the rewritten graph
+        holds the same operations (the same random draws, for one).
+        """
+        if self._last is not None:
+            return self._last.maker
+        if self._unlinked is None:
+            inputs, outputs, updates = self._graph(tuple(v.type.shape for v in self.inputs))
+            inputs, outputs = construct_function_ins_and_outs(inputs, outputs, updates=updates)
+            mode = _donating_jax_mode()
+            self._unlinked = mode.function_maker(inputs, outputs, mode, name=self.name,
+                                                 **_FUNCTION_OPTIONS)
+        return self._unlinked
+
+    def _graph(self, shapes):
+        """Inputs, outputs and updates of the specialization for input ``shapes``.
+
+        Inputs are the static-shape inputs, then one input per generator;
+        outputs are the function's outputs, then each generator's next state.
+        """
         static = [
             pytensor.tensor.tensor(v.name, dtype=v.dtype, shape=s)
             for v, s in zip(self.inputs, shapes)
@@ -166,9 +184,13 @@ class JaxFunction:
         exprs = clone_replace(exprs, replace=replace)
         n, k = len(self.outputs), len(self.rngs)
         updates = [(v, e) for (v, _), e in zip(self.updates, exprs[n + k:])]
-        fn = pytensor.function(static + rng_in, exprs[:n + k], updates=updates,
-                               mode=_donating_jax_mode(), on_unused_input="ignore",
-                               trust_input=True, name=self.name)
+        return static + rng_in, exprs[:n + k], updates
+
+    def _compile(self, shapes):
+        enable_jax_cache()
+        inputs, outputs, updates = self._graph(shapes)
+        fn = pytensor.function(inputs, outputs, updates=updates, mode=_donating_jax_mode(),
+                               name=self.name, **_FUNCTION_OPTIONS)
         self._specs[shapes] = fn
         return fn
 
@@ -228,6 +250,11 @@ def _generator_with_jax_key(gen, key):
                      "state": {"state": value, "inc": state["state"]["inc"]},
                      "has_uint32": 0, "uinteger": 0}
     return np.random.Generator(bit_gen)
+
+
+# Inputs arrive as arrays of the right dtype (JaxFunction casts them), and
+# the generator inputs go unused in a graph that draws nothing.
+_FUNCTION_OPTIONS = {"on_unused_input": "ignore", "trust_input": True}
 
 
 def _holds_float64(fgraph) -> bool:
