@@ -1,18 +1,16 @@
-"""The JAX mode (PyTensor's JAX linker): randomness, phase, scan, shapes.
+"""The JAX mode (PyTensor's JAX linker): randomness, phase, scan, shapes, float64.
 
-Skipped where jax is not installed (the dev venv); run it from the benchmark
-venv: ``.venv-bench/bin/python -m pytest -q -p no:cacheprovider tests/test_jax_mode.py``.
+JAX is the default mode and a dependency, so the whole suite runs in it;
+these tests pin what the JAX mode does differently from the others.
 """
 
 import os
 import subprocess
 import sys
 
+import jax
 import numpy as np
 import pytensor.tensor as pt
-import pytest
-
-jax = pytest.importorskip("jax")
 
 from kerasque import backend as K
 from kerasque.layers import GRU, Dense, DropConnect, Dropout, Embedding

@@ -3,29 +3,31 @@
 PyTensor compiles a graph with a *linker*. kerasque exposes the ones worth
 choosing between:
 
+``'JAX'``
+    The default when ``jax`` is installed (it is a dependency of kerasque):
+    PyTensor's JAX linker. Compiles in seconds and runs fastest on CPU (see
+    ``benchmarks/README.md``). kerasque compiles one specialization per set
+    of input shapes (JAX needs concrete shapes for reshapes, index ranges
+    and random draws) and threads generator states through each call
+    explicitly (see :class:`JaxFunction`). JAX computes in 32 bits unless
+    told otherwise; a function whose graph holds a float64 variable runs
+    with 64-bit JAX (``jax.enable_x64``) for its own tracing and calls only,
+    so float64 models compute in float64 and the process-wide JAX setting
+    stays as it was (see :class:`_JAXLinker`).
 ``'NUMBA'``
-    PyTensor 3's default: every op JIT-compiled by Numba. Fast at run time,
-    slow to compile cold (tens of seconds), fast from its disk cache.
+    PyTensor 3's default, and kerasque's when ``jax`` does not import: every
+    op JIT-compiled by Numba. Fast at run time, slow to compile cold (tens
+    of seconds), fast from its disk cache.
 ``'C'``
     The C/VM linker: ops compiled to C by g++, cached in ``~/.pytensor``.
 ``'FAST_COMPILE'``
-    Few graph rewrites and the VM linker: the cheapest to compile; for tests
-    and debugging.
-``'JAX'``
-    PyTensor's JAX linker, when ``jax`` is installed. Compiles in seconds
-    and runs fastest on CPU (see ``benchmarks/README.md``). kerasque
-    compiles one specialization per set of input shapes (JAX needs
-    concrete shapes for reshapes, index ranges and random draws) and
-    threads generator states through each call explicitly (see
-    :class:`JaxFunction`). JAX computes in 32 bits unless told otherwise; a
-    function whose graph holds a float64 variable runs with 64-bit JAX
-    (``jax.enable_x64``) for its own tracing and calls only, so float64
-    models compute in float64 and the process-wide JAX setting stays as it
-    was (see :class:`_JAXLinker`).
+    Few graph rewrites and the VM linker: cheap to compile, slow to run; for
+    debugging and quick local test runs (``KERASQUE_TEST_MODE=FAST_COMPILE``).
 
 The mode comes from, in order: ``compile(..., mode=...)``,
 :func:`kerasque.backend.set_mode`, the ``KERASQUE_MODE`` environment
-variable, and else ``'NUMBA'``.
+variable, and else :func:`default_mode`: ``'JAX'`` when ``jax`` imports,
+``'NUMBA'`` otherwise (an automatic fallback for an install without jax).
 """
 
 from __future__ import annotations
@@ -51,8 +53,16 @@ MODES = {
     "FAST_COMPILE": "FAST_COMPILE",
     "JAX": "JAX",
 }
-DEFAULT_MODE = "NUMBA"
 _chosen: dict = {"mode": None}
+
+
+def default_mode() -> str:
+    """The mode used when none is chosen: ``'JAX'`` if ``jax`` imports, else ``'NUMBA'``."""
+    try:
+        import jax  # noqa: F401
+    except ImportError:
+        return "NUMBA"
+    return "JAX"
 
 
 def set_mode(mode: str | None) -> None:
@@ -65,7 +75,7 @@ def set_mode(mode: str | None) -> None:
 
 def resolve(mode: str | None = None) -> str:
     """The kerasque mode name in force for an explicit ``mode`` (or None)."""
-    name = mode or _chosen["mode"] or os.environ.get("KERASQUE_MODE") or DEFAULT_MODE
+    name = mode or _chosen["mode"] or os.environ.get("KERASQUE_MODE") or default_mode()
     name = str(name).upper()
     lookup("mode", name, MODES)
     if name == "JAX":
