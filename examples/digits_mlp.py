@@ -5,7 +5,7 @@ progress bar, reports test accuracy, then trains the same network without
 Dropout and prints train vs validation loss side by side so the
 regularization effect is visible.
 
-Run: python examples/digits_mlp.py [--epochs N] [--mode NUMBA|C|FAST_COMPILE]
+Run: python examples/digits_mlp.py [--epochs N] [--mode JAX|NUMBA|C|FAST_COMPILE]
 """
 
 from __future__ import annotations

@@ -7,17 +7,27 @@ import pytensor.tensor as pt
 from kerasque import losses
 from kerasque.utils.generic import lookup
 
+# Accuracies are means of hits cast to floatX, as in Keras: the mean of a
+# boolean tensor is float64 in PyTensor, which would put a float64 value in
+# every float32 model's graph (and make the JAX mode compute it in 64 bits).
+
+
+def _hit_rate(hits):
+    from kerasque.backend import floatx
+
+    return pt.mean(pt.cast(hits, floatx()))
+
 
 def categorical_accuracy(y_true, y_pred):
-    return pt.mean(pt.eq(pt.argmax(y_true, axis=-1), pt.argmax(y_pred, axis=-1)))
+    return _hit_rate(pt.eq(pt.argmax(y_true, axis=-1), pt.argmax(y_pred, axis=-1)))
 
 
 def sparse_categorical_accuracy(y_true, y_pred):
-    return pt.mean(pt.eq(pt.cast(y_true, "int64"), pt.argmax(y_pred, axis=-1)))
+    return _hit_rate(pt.eq(pt.cast(y_true, "int64"), pt.argmax(y_pred, axis=-1)))
 
 
 def binary_accuracy(y_true, y_pred):
-    return pt.mean(pt.eq(y_true, pt.cast(pt.gt(y_pred, 0.5), y_true.dtype)))
+    return _hit_rate(pt.eq(y_true, pt.cast(pt.gt(y_pred, 0.5), y_true.dtype)))
 
 
 METRICS = {

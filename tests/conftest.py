@@ -1,9 +1,10 @@
-"""Test setup: a cheap compile mode, warnings as errors (pyproject), fresh seeds.
+"""Test setup: the default mode, warnings as errors (pyproject), fresh seeds.
 
-PyTensor compiles every graph. The suite runs in ``KERASQUE_TEST_MODE``
-(default 'FAST_COMPILE': few rewrites and cached C thunks, the cheapest cold
-start measured on 2 cores); ``tests/test_modes.py`` covers the default
-'NUMBA' mode on a smaller set.
+The suite runs in the mode users get by default (``modes.default_mode()``:
+'JAX', or 'NUMBA' where jax does not import) unless ``KERASQUE_TEST_MODE``
+names another, e.g. ``KERASQUE_TEST_MODE=FAST_COMPILE`` for few rewrites and
+cached C thunks (no JAX). ``tests/test_modes.py`` covers 'C' and 'NUMBA' on
+a smaller set whatever the mode.
 """
 
 import os
@@ -11,9 +12,10 @@ import os
 import pytest
 
 from kerasque import backend
+from kerasque.engine import modes
 from kerasque.utils import set_random_seed
 
-TEST_MODE = os.environ.get("KERASQUE_TEST_MODE", "FAST_COMPILE")
+TEST_MODE = os.environ.get("KERASQUE_TEST_MODE") or modes.default_mode()
 
 
 @pytest.fixture(autouse=True)

@@ -1,10 +1,10 @@
 """BatchNormalization: numbers in both phases, moving averages, which functions update them."""
 
 import json
-import os
 
 import numpy as np
 import pytest
+from conftest import TEST_MODE as MODE  # module fixtures run before the one that sets it
 
 from kerasque import backend as K
 from kerasque import regularizers
@@ -12,8 +12,6 @@ from kerasque.layers import BatchNormalization, Dense, Input
 from kerasque.models import Model, Sequential
 from kerasque.optimizers import SGD
 
-# Module fixtures run before the per-test fixture that sets the mode.
-MODE = os.environ.get("KERASQUE_TEST_MODE", "FAST_COMPILE")
 rng = np.random.default_rng(42)
 X = rng.normal(2.0, 3.0, size=(6, 4, 3))
 # fit casts targets to the floatx in force when it runs (float32 in tests):

@@ -1,18 +1,22 @@
-"""The JAX mode (PyTensor's JAX linker): randomness, phase, scan, shapes.
+"""The JAX mode (PyTensor's JAX linker): randomness, phase, scan, shapes, float64.
 
-Skipped where jax is not installed (the dev venv); run it from the benchmark
-venv: ``.venv-bench/bin/python -m pytest -q -p no:cacheprovider tests/test_jax_mode.py``.
+JAX is the default mode and a dependency, so the whole suite runs in it;
+these tests pin what the JAX mode does differently from the others.
 """
 
+import os
+import subprocess
+import sys
+
+import jax
 import numpy as np
 import pytensor.tensor as pt
-import pytest
-
-pytest.importorskip("jax")
 
 from kerasque import backend as K
 from kerasque.layers import GRU, Dense, DropConnect, Dropout, Embedding
 from kerasque.models import Sequential
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _dropout_model(seed=1):
@@ -76,3 +80,53 @@ def test_jax_mode_trains_a_dropconnect_gru_and_compiles_one_graph_per_batch_shap
     assert len(model._function("train").fn._specs) == 2
     a, b = model.predict(x, training=True), model.predict(x, training=True)
     assert not np.array_equal(a, b)
+
+
+def test_jax_mode_graph_introspection_before_the_first_call_compiles_nothing():
+    model = _dropout_model()
+    train, predict = model._function("train"), model._function("predict")
+    # The rewritten graph with the declared shapes, before any specialization.
+    assert len(train.random_nodes()) == 1
+    assert predict.random_nodes() == []
+    assert train.fn._specs == {} and predict.fn._specs == {}
+    model.predict(np.ones((3, 4), "float32"))
+    assert predict.random_nodes() == [] and len(predict.fn._specs) == 1
+
+
+def test_jax_mode_computes_float64_in_64_bits_without_changing_jax_globally():
+    K.set_floatx("float64")
+    x = pt.matrix("x")
+    f = K.function([x], [x + 1e-12, pt.cast(x, "int64") + 2**40])
+    K.set_floatx("float32")
+    big, wide = f(np.zeros((2, 3)))
+    assert big.dtype == np.float64 and np.all(big == 1e-12)  # not rounded to float32
+    assert wide.dtype == np.int64 and np.all(wide == 2**40)  # not wrapped to int32
+    assert not jax.config.jax_enable_x64
+    # A float32 model compiled afterwards stays in float32.
+    model = _dropout_model()
+    model.train_on_batch(np.ones((6, 4)), np.zeros((6, 8)))
+    assert model.predict(np.ones((6, 4))).dtype == np.float32
+    assert all(w.dtype == np.float32 for w in model.get_weights())
+
+
+_FLOAT64_FIRST = """
+import jax, numpy as np
+from kerasque import backend as K
+from kerasque.layers import Dense
+from kerasque.models import Sequential
+K.set_floatx("float64")
+model = Sequential([Dense(2, input_shape=(3,))])
+model.compile("sgd", "mse", mode="JAX")
+model.train_on_batch(np.ones((4, 3)), np.ones((4, 2)))
+print(jax.config.jax_enable_x64)
+"""
+
+
+def test_a_float64_model_compiled_first_leaves_jax_in_32_bits():
+    """PyTensor's JAX dispatch sets the x64 flag from floatX when first imported."""
+    env = {**os.environ, "KERASQUE_JAX_CACHE": "0",
+           "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.run([sys.executable, "-c", _FLOAT64_FIRST], capture_output=True,
+                          text=True, env=env, cwd=ROOT, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.split() == ["False"]

@@ -1,8 +1,14 @@
-"""The default execution mode (NUMBA) on a small set: randomness, phase, training.
+"""The default mode, and the 'C' and 'NUMBA' modes on a small set.
 
-The rest of the suite runs in the cheaper-to-compile test mode (see
-conftest.py); these tests make sure what users get by default works too.
+The rest of the suite runs in the default mode, 'JAX' (see conftest.py).
+These tests make sure the other compiled modes keep what matters most:
+fresh masks in training and none at inference, the symbolic phase switch, a
+scan model with a weight-drop mask, and the refusal of a frozen generator.
+Both modes compile slowly from a cold cache (tens of seconds a graph), so the
+models are tiny and each mode compiles four graphs.
 """
+
+import sys
 
 import numpy as np
 import pytensor.tensor as pt
@@ -10,43 +16,86 @@ import pytest
 
 from kerasque import backend as K
 from kerasque.engine import modes
-from kerasque.layers import Dense, Dropout
+from kerasque.layers import GRU, Dense, DropConnect, Dropout, Layer
 from kerasque.models import Sequential
+from kerasque.optimizers import SGD, Adam
+
+COMPILED_MODES = ["C", "NUMBA"]
 
 
-@pytest.fixture
-def numba_mode():
-    K.set_mode(None)
-    assert modes.resolve() == "NUMBA" or modes.resolve() == modes.resolve(None)
-    K.set_mode("NUMBA")
-
-
-def test_default_mode_is_numba_unless_the_environment_says_otherwise(monkeypatch):
+def test_default_mode_is_jax_and_numba_where_jax_does_not_import(monkeypatch):
     K.set_mode(None)
     monkeypatch.delenv("KERASQUE_MODE", raising=False)
+    assert modes.resolve() == "JAX"
+    monkeypatch.setitem(sys.modules, "jax", None)  # `import jax` raises ImportError
     assert modes.resolve() == "NUMBA"
+    with pytest.raises(ValueError, match="Mode 'JAX' needs the jax package"):
+        modes.resolve("JAX")
+
+
+def test_an_explicit_mode_beats_set_mode_which_beats_the_environment(monkeypatch):
+    K.set_mode(None)
     monkeypatch.setenv("KERASQUE_MODE", "c")
     assert modes.resolve() == "C"
+    K.set_mode("numba")
+    assert modes.resolve() == "NUMBA"
     assert modes.resolve("fast_compile") == "FAST_COMPILE"
 
 
-def test_numba_mode_trains_with_fresh_masks_and_predicts_deterministically(numba_mode):
-    model = Sequential([Dense(32, activation="relu", input_shape=(5,)), Dropout(0.5, seed=1),
-                        Dense(2, activation="softmax")])
-    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
-    x = np.random.default_rng(0).normal(size=(64, 5)).astype("float32")
-    y = (x[:, 0] > 0).astype(int)
-    h = model.fit(x, y, epochs=5, batch_size=16, verbose=0)
-    assert h.history["loss"][-1] < h.history["loss"][0]
+@pytest.mark.parametrize("mode", COMPILED_MODES)
+def test_training_draws_fresh_masks_and_prediction_has_no_random_node(mode):
+    model = Sequential([Dense(8, input_shape=(4,)), Dropout(0.5, seed=1)])
+    # A step far below float32's resolution: the weights stay put.
+    model.compile(SGD(learning_rate=1e-20), "mse", mode=mode)
+    x = np.random.default_rng(0).normal(size=(6, 4)).astype("float32")
+    losses = [model.train_on_batch(x, np.zeros((6, 8), "float32")) for _ in range(3)]
+    # Same weights, same data: the losses differ only through the masks.
+    assert len(set(losses)) == 3
+    assert len(model._function("train").random_nodes()) == 1
     assert model._function("predict").random_nodes() == []
-    np.testing.assert_array_equal(model.predict(x), model.predict(x))
-    a, b = model.predict(x, training=True), model.predict(x, training=True)
-    assert not np.array_equal(a, b)
+    kernel, bias = model.layers[0].get_weights()
+    np.testing.assert_allclose(model.predict(x), x @ kernel + bias, rtol=1e-5, atol=1e-6)
 
 
-def test_numba_mode_symbolic_phase_switch(numba_mode):
+@pytest.mark.parametrize("mode", COMPILED_MODES)
+def test_symbolic_phase_switches_between_fresh_masks_and_the_identity(mode):
     x = pt.matrix("x")
-    f = K.function([x, K.learning_phase()], Dropout(0.5, seed=2)(x))
+    f = K.function([x, K.learning_phase()], Dropout(0.5, seed=2)(x), mode=mode)
     data = np.ones((10, 20), "float32")
     np.testing.assert_array_equal(f(data, 0), data)
     assert not np.array_equal(f(data, 1), f(data, 1))
+
+
+@pytest.mark.parametrize("mode", COMPILED_MODES)
+def test_a_gru_with_dropconnect_trains(mode):
+    model = Sequential([
+        DropConnect(GRU(4, input_shape=(5, 2)), 0.3, weights=["recurrent_kernel"], seed=3),
+        Dense(1),
+    ])
+    model.compile(Adam(learning_rate=0.05), "mse", mode=mode)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(8, 5, 2)).astype("float32")
+    y = x.sum(axis=(1, 2))[:, None] / 4
+    history = model.fit(x, y, batch_size=8, epochs=8, verbose=0)
+    loss = history.history["loss"]
+    assert np.all(np.isfinite(loss)) and loss[-1] < loss[0]
+
+
+class _FrozenNoise(Layer):
+    """Deliberately broken: draws from its generator behind the forward pass's back."""
+
+    def build(self, input_shape):
+        self.rng = self.add_rng(0)
+
+    def call(self, inputs, training=None):
+        _, mask = pt.random.bernoulli(0.5, size=inputs.shape, rng=self.rng, return_next_rng=True)
+        return inputs * pt.cast(mask, inputs.dtype)
+
+
+@pytest.mark.parametrize("mode", COMPILED_MODES)
+def test_a_frozen_generator_is_refused(mode):
+    model = Sequential([Dense(3, input_shape=(2,)), _FrozenNoise(name="frozen")])
+    model.compile("sgd", "mse", mode=mode)
+    message = "layer 'frozen' draws from generator 'frozen/rng0' but nothing advances it"
+    with pytest.raises(ValueError, match=message):
+        model.train_on_batch(np.ones((2, 2)), np.ones((2, 3)))

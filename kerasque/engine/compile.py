@@ -21,7 +21,7 @@ from __future__ import annotations
 import pytensor
 from pytensor.compile.sharedvalue import SharedVariable
 from pytensor.graph.traversal import apply_ancestors
-from pytensor.tensor.random.op import RandomVariable
+from pytensor.tensor.random.op import RandomVariable, RandomVariableWithCoreShape
 from pytensor.tensor.random.type import RandomGeneratorType
 
 from kerasque.engine import modes
@@ -64,8 +64,13 @@ class Function:
         return self.fn.maker.fgraph
 
     def random_nodes(self) -> list:
-        """The random-variable nodes of the compiled graph."""
-        return [n for n in self.fgraph.apply_nodes if isinstance(n.op, RandomVariable)]
+        """The random draws of the compiled graph.
+
+        The NUMBA mode's rewrites wrap each draw in a
+        ``RandomVariableWithCoreShape`` node, which counts as one draw.
+        """
+        draws = (RandomVariable, RandomVariableWithCoreShape)
+        return [n for n in self.fgraph.apply_nodes if isinstance(n.op, draws)]
 
 
 def _describe(var) -> str:

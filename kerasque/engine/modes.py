@@ -3,29 +3,36 @@
 PyTensor compiles a graph with a *linker*. kerasque exposes the ones worth
 choosing between:
 
+``'JAX'``
+    The default when ``jax`` is installed (it is a dependency of kerasque):
+    PyTensor's JAX linker. Compiles in seconds and runs fastest on CPU (see
+    ``benchmarks/README.md``). kerasque compiles one specialization per set
+    of input shapes (JAX needs concrete shapes for reshapes, index ranges
+    and random draws) and threads generator states through each call
+    explicitly (see :class:`JaxFunction`). JAX computes in 32 bits unless
+    told otherwise; a function whose graph holds a float64 variable runs
+    with 64-bit JAX (``jax.enable_x64``) for its own tracing and calls only,
+    so float64 models compute in float64 and the process-wide JAX setting
+    stays as it was (see :class:`_JAXLinker`).
 ``'NUMBA'``
-    PyTensor 3's default: every op JIT-compiled by Numba. Fast at run time,
-    slow to compile cold (tens of seconds), fast from its disk cache.
+    PyTensor 3's default, and kerasque's when ``jax`` does not import: every
+    op JIT-compiled by Numba. Fast at run time, slow to compile cold (tens
+    of seconds), fast from its disk cache.
 ``'C'``
     The C/VM linker: ops compiled to C by g++, cached in ``~/.pytensor``.
 ``'FAST_COMPILE'``
-    Few graph rewrites and the VM linker: the cheapest to compile; for tests
-    and debugging.
-``'JAX'``
-    PyTensor's JAX linker, when ``jax`` is installed. Compiles in seconds
-    and runs fastest on CPU (see ``benchmarks/README.md``). kerasque
-    compiles one specialization per set of input shapes (JAX needs
-    concrete shapes for reshapes, index ranges and random draws) and
-    threads generator states through each call explicitly (see
-    :class:`JaxFunction`).
+    Few graph rewrites and the VM linker: cheap to compile, slow to run; for
+    debugging and quick local test runs (``KERASQUE_TEST_MODE=FAST_COMPILE``).
 
 The mode comes from, in order: ``compile(..., mode=...)``,
 :func:`kerasque.backend.set_mode`, the ``KERASQUE_MODE`` environment
-variable, and else ``'NUMBA'``.
+variable, and else :func:`default_mode`: ``'JAX'`` when ``jax`` imports,
+``'NUMBA'`` otherwise (an automatic fallback for an install without jax).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
 import weakref
@@ -33,7 +40,10 @@ import weakref
 import numpy as np
 import pytensor
 from pytensor.compile.mode import get_mode
+from pytensor.compile.rebuild import construct_function_ins_and_outs
+from pytensor.graph.op import HasInnerGraph
 from pytensor.graph.replace import clone_replace
+from pytensor.link.jax.linker import JAXLinker
 from pytensor.tensor.random.type import RandomGeneratorType
 
 from kerasque.engine import graph_cache
@@ -45,8 +55,16 @@ MODES = {
     "FAST_COMPILE": "FAST_COMPILE",
     "JAX": "JAX",
 }
-DEFAULT_MODE = "NUMBA"
 _chosen: dict = {"mode": None}
+
+
+def default_mode() -> str:
+    """The mode used when none is chosen: ``'JAX'`` if ``jax`` imports, else ``'NUMBA'``."""
+    try:
+        import jax  # noqa: F401
+    except ImportError:
+        return "NUMBA"
+    return "JAX"
 
 
 def set_mode(mode: str | None) -> None:
@@ -59,7 +77,7 @@ def set_mode(mode: str | None) -> None:
 
 def resolve(mode: str | None = None) -> str:
     """The kerasque mode name in force for an explicit ``mode`` (or None)."""
-    name = mode or _chosen["mode"] or os.environ.get("KERASQUE_MODE") or DEFAULT_MODE
+    name = mode or _chosen["mode"] or os.environ.get("KERASQUE_MODE") or default_mode()
     name = str(name).upper()
     lookup("mode", name, MODES)
     if name == "JAX":
@@ -74,14 +92,25 @@ def resolve(mode: str | None = None) -> str:
 
 
 def pytensor_mode(mode: str | None = None):
-    """The PyTensor Mode object for a kerasque mode name."""
-    return get_mode(MODES[resolve(mode)])
+    """The PyTensor Mode object for a kerasque mode name.
+
+    For ``'JAX'``, PyTensor's JAX mode with :class:`_JAXLinker`, so that a
+    float64 graph computes in float64 here too (``verify_grad``).
+    """
+    name = resolve(mode)
+    if name == "JAX":
+        return _jax_mode(_JAXLinker)
+    return get_mode(MODES[name])
 
 
 # -- the JAX mode -------------------------------------------------------------
 # Warnings JAX prints while tracing a kerasque graph that change nothing for a
-# float32 model: int64 counters and labels run as int32 (jax_enable_x64 is
-# off), and PyTensor drops broadcast assertions that JAX checks itself.
+# float32 model, which runs without 64-bit JAX (see _JAXLinker): int64
+# counters, ids and labels run as int32; sums of float32 ask for a float64
+# accumulator (PyTensor's acc_dtype) and accumulate in float32, as in any
+# float32 JAX program; and PyTensor drops broadcast assertions that JAX
+# checks itself. A graph holding a float64 variable runs in 64 bits, so no
+# float64 value is truncated.
 _JAX_TRACE_NOISE = (
     r"Explicitly requested dtype (int64|float64) requested in .* is not available",
     r"Skipping Assert",
@@ -127,15 +156,38 @@ class JaxFunction:
         self._specs: dict = {}
         self._last = None
 
+    _unlinked = None  # a maker of the graph with the declared shapes, built on demand
+
     @property
     def maker(self):
-        """The most recently compiled specialization's maker (for introspection)."""
-        if self._last is None:
-            raise RuntimeError(
-                f"JAX function {self.name!r} is compiled on its first call (one "
-                "specialization per input shape); call it once before inspecting its graph."
-            )
-        return self._last.function().maker
+        """The maker of the graph this function runs (for introspection).
+
+        After a call, the most recent specialization's maker (compiled on
+        demand if that specialization came from the graph cache). Before any
+        call, a maker of the same graph with the inputs' declared shapes
+        (batch size unknown), rewritten by the same mode but not linked, so
+        that nothing is traced or compiled by JAX: specializing on shapes
+        only turns shape arithmetic into constants, so the rewritten graph
+        holds the same operations (the same random draws, for one).
+        """
+        if self._last is not None:
+            return self._last.function().maker
+        if self._unlinked is None:
+            inputs, outputs, updates = self._graph(tuple(v.type.shape for v in self.inputs))
+            inputs, outputs = construct_function_ins_and_outs(inputs, outputs, updates=updates)
+            mode = _donating_jax_mode()
+            self._unlinked = mode.function_maker(inputs, outputs, mode, name=self.name,
+                                                 **_FUNCTION_OPTIONS)
+        return self._unlinked
+
+    def _graph(self, shapes):
+        """Inputs, outputs and updates of the specialization for input ``shapes``.
+
+        Inputs are the static-shape inputs, then one input per generator;
+        outputs are the function's outputs, then each generator's next state.
+        """
+        inputs, exprs, updates = self._specialize(shapes)
+        return inputs, exprs[:len(self.outputs) + len(self.rngs)], updates
 
     def _specialize(self, shapes):
         """The graph with static input shapes and explicit generator inputs.
@@ -159,8 +211,8 @@ class JaxFunction:
     def _compile(self, inputs, exprs, updates):
         n, k = len(self.outputs), len(self.rngs)
         return pytensor.function(inputs, exprs[:n + k], updates=updates,
-                                 mode=_donating_jax_mode(), on_unused_input="ignore",
-                                 trust_input=True, name=self.name)
+                                 mode=_donating_jax_mode(), name=self.name,
+                                 **_FUNCTION_OPTIONS)
 
     def _spec(self, args):
         """The specialization for these arguments' shapes, and whether it is new."""
@@ -189,7 +241,9 @@ class JaxFunction:
                 return _ExportedSpec(exported, shared, updated, len(inputs),
                                      compile_fn=lambda: self._compile(inputs, exprs, updates))
         fn = self._compile(inputs, exprs, updates)
-        if key is None:
+        if key is None or getattr(fn.maker.linker, "x64", False):
+            # Uncacheable, or a float64 graph: its calls run in 64-bit JAX
+            # scopes (see _JAXLinker), which an exported module would lose.
             return _Spec(fn, len(inputs))
         exported = _export(fn, inputs, shared, updated,
                            list(args) + [_rng_value(r) for r in self.rngs])
@@ -332,6 +386,7 @@ _states: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _rng_value(rng):
+    _import_jax_dispatch()
     from pytensor.link.jax.dispatch import jax_typify
 
     gen = rng.get_value(borrow=True)
@@ -386,29 +441,134 @@ def _generator_with_jax_key(gen, key):
     return np.random.Generator(bit_gen)
 
 
-_donating: dict = {}
+# Inputs arrive as arrays of the right dtype (JaxFunction casts them), and
+# the generator inputs go unused in a graph that draws nothing.
+_FUNCTION_OPTIONS = {"on_unused_input": "ignore", "trust_input": True}
+
+
+def _holds_float64(fgraph) -> bool:
+    """Whether ``fgraph``, or a graph inside one of its ops (scan), has a float64 variable."""
+    for var in fgraph.variables:
+        if getattr(var.type, "dtype", None) == "float64":
+            return True
+    return any(
+        _holds_float64(node.op.fgraph)
+        for node in fgraph.apply_nodes
+        if isinstance(node.op, HasInnerGraph) and hasattr(node.op, "fgraph")
+    )
+
+
+def _import_jax_dispatch() -> None:
+    """Import PyTensor's JAX dispatch without its effect on ``jax_enable_x64``.
+
+    On import, ``pytensor.link.jax.dispatch`` sets JAX's process-wide x64
+    flag from ``config.floatX`` at that moment (the JAX rewrites import it
+    while compiling), so the floatX of a session's first JAX compile
+    decided 64-bit JAX for every later one: after a float64 model, a
+    float32 GRU failed to trace (its scan carry turned float64). The flag
+    is put back as it was (the user's setting, if any); :class:`_JAXLinker`
+    scopes 64 bits to the graphs that need them.
+    """
+    import sys
+
+    if "pytensor.link.jax.dispatch" in sys.modules:
+        return
+    import jax
+
+    before = jax.config.jax_enable_x64
+    import pytensor.link.jax.dispatch  # noqa: F401
+
+    jax.config.update("jax_enable_x64", before)
+
+
+class _JAXLinker(JAXLinker):
+    """PyTensor's JAX linker, in 64 bits for a graph that holds float64.
+
+    JAX runs float64 as float32 unless ``jax_enable_x64`` is on, so a
+    float64 model would train in single precision (with a warning per
+    truncated array). Turning the flag on for the whole process would change
+    what every later JAX computation does, the user's own included
+    (``jnp.array(1.0)`` becomes float64), and for good: jitted functions are
+    cached per flag value, so turning it back off would retrace the float64
+    ones in 32 bits. Instead a graph with a float64 variable is converted
+    and traced, and each of its calls runs, under ``jax.enable_x64(True)``,
+    JAX's thread-local form of the flag (about 2 us a call), and its calls
+    return NumPy arrays, so that its updated weights and counters never
+    meet JAX outside that scope. A float32 graph is untouched (float32
+    models hold no float64: metrics are computed in floatX).
+    """
+
+    x64 = False
+
+    def fgraph_convert(self, fgraph, *args, **kwargs):
+        self.x64 = _holds_float64(fgraph)
+        with self._precision(), warnings.catch_warnings():
+            # Assertions on symbolic shapes (broadcasting checks), which JAX
+            # checks itself when it traces with concrete shapes.
+            warnings.filterwarnings("ignore", message=r"Skipping Assert")
+            return super().fgraph_convert(fgraph, *args, **kwargs)
+
+    def jit_compile(self, fn):
+        jitted = self._jit(fn)
+        if not self.x64:
+            return jitted
+        import jax
+
+        precision = self._precision
+
+        def call_in_x64(*args):
+            with precision():
+                outs = jitted(*args)
+                # No 64-bit JAX array leaves the scope: outside it, JAX would
+                # compute with it in 32 bits (``iterations.get_value() == 4``
+                # warned and truncated). NumPy arrays are what the other
+                # modes hold too; generator states are dicts of arrays.
+                return jax.tree_util.tree_map(np.asarray, outs)
+
+        return call_in_x64
+
+    def _jit(self, fn):
+        return super().jit_compile(fn)
+
+    def _precision(self):
+        import jax
+
+        return jax.enable_x64(True) if self.x64 else contextlib.nullcontext()
+
+
+class _DonatingJAXLinker(_JAXLinker):
+    """:class:`_JAXLinker` that donates the buffers of updated inputs to XLA."""
+
+    def _jit(self, fn):
+        import jax
+
+        # Inputs overwritten by an update: fgraph input indices, which are
+        # the jitted function's argument positions.
+        donate = set((getattr(self.fgraph, "update_mapping", None) or {}).values())
+        donate -= set(self.scalar_shape_inputs)
+        if not donate or self.scalar_shape_inputs:
+            return super()._jit(fn)
+        return jax.jit(fn, donate_argnums=tuple(sorted(donate)))
+
+
+_jax_modes: dict = {}
+
+
+def _jax_mode(linker_class):
+    """PyTensor's JAX mode (its rewrites) with one of kerasque's JAX linkers."""
+    # Before any JAX rewrite or conversion runs: they import the dispatch.
+    _import_jax_dispatch()
+    if linker_class not in _jax_modes:
+        from pytensor.compile.mode import Mode
+
+        base = get_mode("JAX")
+        _jax_modes[linker_class] = Mode(linker=linker_class(), optimizer=base.optimizer)
+    return _jax_modes[linker_class]
 
 
 def _donating_jax_mode():
-    """PyTensor's JAX mode with a linker that donates the updated inputs' buffers."""
-    if "mode" not in _donating:
-        import jax
-        from pytensor.compile.mode import Mode
-        from pytensor.link.jax.linker import JAXLinker
-
-        class DonatingJAXLinker(JAXLinker):
-            def jit_compile(self, fn):
-                # Inputs overwritten by an update: fgraph input indices, which are
-                # the jitted function's argument positions.
-                donate = set((getattr(self.fgraph, "update_mapping", None) or {}).values())
-                donate -= set(self.scalar_shape_inputs)
-                if not donate or self.scalar_shape_inputs:
-                    return super().jit_compile(fn)
-                return jax.jit(fn, donate_argnums=tuple(sorted(donate)))
-
-        base = get_mode("JAX")
-        _donating["mode"] = Mode(linker=DonatingJAXLinker(), optimizer=base.optimizer)
-    return _donating["mode"]
+    """The mode of :class:`JaxFunction`: updated buffers donated, float64 in 64 bits."""
+    return _jax_mode(_DonatingJAXLinker)
 
 
 _jax_cache: dict = {"checked": False}
