@@ -195,18 +195,19 @@ def load(key: str):
 
     try:
         return jax.export.deserialize(bytearray(data))
-    except Exception:  # noqa: BLE001 - a damaged entry is a miss, and is replaced
+    except Exception:  # noqa: BLE001 - a damaged entry (or no flatbuffers) is a miss
         return None
 
 
 def store(key: str, exported) -> None:
     """Write ``exported`` for ``key`` atomically (a failure to write is not an error)."""
     try:
+        data = exported.serialize()
         folder = cache_dir()
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
-            f.write(exported.serialize())
+            f.write(data)
         os.replace(tmp, folder / f"{key}.jaxexport")
-    except OSError:
+    except (OSError, ImportError):  # a read-only cache, or no flatbuffers package
         pass
