@@ -88,7 +88,8 @@ def _op_key(op, depth=0) -> str:
     if isinstance(op, HasInnerGraph):
         settings = sorted(
             (k, _plain(v, depth)) for k, v in vars(op).items()
-            if not k.startswith("_") and isinstance(v, (bool, int, float, str, type(None), tuple))
+            if not k.startswith("_") and k != "name"  # a label (the layer's), not semantics
+            and isinstance(v, (bool, int, float, str, type(None), tuple))
         )
         info = _plain(getattr(op, "info", None), depth)
         inner = _graph_text(op.inner_inputs, op.inner_outputs, depth + 1)[0]
