@@ -82,10 +82,10 @@ def main(argv=None):
     if args.mode.upper() == "JAX":
         import jax
 
-        from kerasque.engine.modes import _rng_value
+        from kerasque.engine.jax_generators import rng_value
 
         spec = train.fn._last  # the specialization in use (an _ExportedSpec)
-        rng_args = [_rng_value(r) for r in train.fn.rngs]
+        rng_args = [rng_value(r) for r in train.fn.rngs]
         inputs = [np.asarray(xb, v.dtype) for v, xb in zip(train.fn.inputs, (xb, yb))]
         values = [c[0] for c in spec.shared]
 

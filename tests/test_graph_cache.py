@@ -5,7 +5,7 @@ import pytensor.tensor as pt
 import pytest
 
 from kerasque import callbacks
-from kerasque.engine import graph_cache, modes
+from kerasque.engine import graph_cache, jax_mode
 from kerasque.engine.batches import DeviceBatches, HostBatches, batches_for
 from kerasque.layers import GRU, Dense, DropConnect, Dropout, Embedding
 from kerasque.models import Sequential
@@ -46,7 +46,7 @@ def test_a_second_identical_model_loads_the_stored_function_and_trains_identical
     second = _mlp()
     loss_second = second.train_on_batch(x, y)
     spec = _train_spec(second)
-    assert isinstance(spec, modes._ExportedSpec)
+    assert isinstance(spec, jax_mode._ExportedSpec)
     assert spec._fn is None  # loaded: PyTensor compiled nothing
     assert loss_second == loss_first
     np.testing.assert_array_equal(second.get_weights()[0], first.get_weights()[0])
@@ -125,7 +125,7 @@ def test_a_scan_graph_is_cacheable_and_loaded(cache_dir):
     first = lm().train_on_batch(x, x)
     model = lm()
     assert model.train_on_batch(x, x) == first
-    assert isinstance(_train_spec(model), modes._ExportedSpec) and _train_spec(model)._fn is None
+    assert isinstance(_train_spec(model), jax_mode._ExportedSpec) and _train_spec(model)._fn is None
 
 
 # -- batches and the asynchronous fit ------------------------------------------

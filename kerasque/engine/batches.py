@@ -64,7 +64,7 @@ class DeviceBatches:
 def batches_for(arrays, dtypes, on_device: bool):
     """:class:`DeviceBatches` when asked for and the data fits, else :class:`HostBatches`."""
     # 64-bit inputs stay on the host: outside a float64 graph's 64-bit scope
-    # (see kerasque.engine.modes._JAXLinker), JAX would store them in 32 bits.
+    # (see kerasque.engine.jax_linker.JaxLinker), JAX would store them in 32 bits.
     wide = any(np.dtype(d).itemsize > 4 for d in dtypes or ())
     if on_device and not wide and sum(np.asarray(a).nbytes for a in arrays) <= DEVICE_LIMIT:
         return DeviceBatches(arrays, dtypes)

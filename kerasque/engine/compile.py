@@ -24,7 +24,7 @@ from pytensor.graph.traversal import apply_ancestors
 from pytensor.tensor.random.op import RandomVariable, RandomVariableWithCoreShape
 from pytensor.tensor.random.type import RandomGeneratorType
 
-from kerasque.engine import modes
+from kerasque.engine import jax_mode, modes
 from kerasque.engine.batches import batches_for
 
 
@@ -41,14 +41,14 @@ class Function:
     @property
     def on_device(self) -> bool:
         """Whether this function runs on JAX (and takes device-side batches)."""
-        return isinstance(self.fn, modes.JaxFunction)
+        return isinstance(self.fn, jax_mode.JaxFunction)
 
     def call_async(self, *args) -> list:
         """Call without waiting for the result where the mode allows (JAX).
 
         The outputs are then JAX arrays (``float()`` or ``numpy.asarray``
         waits for them), and generator states are written back to the layers
-        only by :func:`kerasque.engine.modes.sync_generators`. In the other
+        only by :func:`kerasque.engine.jax_generators.sync_generators`. In the other
         modes this is a plain call.
         """
         return self.fn.call_async(*args) if self.on_device else self.fn(*args)
@@ -174,7 +174,7 @@ def compile_function(inputs, outputs, updates=(), draw_owner=None, mode=None, na
     check_randomness(outputs, merged, owners, draw_owner or {})
     if modes.resolve(mode) == "JAX":
         # Specialized per input shape, generators threaded explicitly (see modes).
-        return Function(modes.jax_function(inputs, outputs, merged, name), name or "function")
+        return Function(jax_mode.jax_function(inputs, outputs, merged, name), name or "function")
     fn = pytensor.function(
         list(inputs),
         list(outputs),

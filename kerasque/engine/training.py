@@ -26,6 +26,7 @@ from kerasque.engine import context, modes
 from kerasque.engine.compile import compile_function
 from kerasque.engine.data import check_sample_counts, standardize_inputs, standardize_targets
 from kerasque.engine.functional import Functional
+from kerasque.engine.jax_generators import sync_generators
 from kerasque.engine.symbolic import run_nodes
 from kerasque.engine.tracing import placeholder
 from kerasque.utils.generic import check_kwargs, to_list
@@ -281,7 +282,7 @@ class Model(Functional):
                     cbl.on_batch_end(b, logs)
                     if self.stop_training or interrupted["flag"]:
                         break
-                modes.sync_generators()
+                sync_generators()
                 if interrupted["flag"]:
                     history.interrupted = True
                     sys.stdout.write(
@@ -418,7 +419,7 @@ def _synced_generators():
     try:
         yield
     finally:
-        modes.sync_generators()
+        sync_generators()
 
 
 @contextlib.contextmanager

@@ -36,7 +36,7 @@ import uuid
 import h5py
 import numpy as np
 
-from kerasque.engine import modes
+from kerasque.engine.jax_generators import sync_generators
 from kerasque.saving import serialization
 
 # HDF5 object headers hold at most 64 KiB; Keras splits longer list attributes
@@ -298,7 +298,7 @@ def _restore_optimizer(model, saved, path: str) -> None:
 
 def generator_state(rng) -> dict:
     """The state of a PyTensor shared generator (its NumPy bit generator)."""
-    modes.sync_generators([rng])  # the JAX mode may hold its next state back
+    sync_generators([rng])  # the JAX mode may hold its next state back
     return rng.get_value(borrow=True).bit_generator.state
 
 
