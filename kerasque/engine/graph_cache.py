@@ -180,7 +180,11 @@ def graph_key(inputs, outputs, updated):
     shared = shared + extra
     ids = {v: i for i, v in enumerate(shared)}
     text += "\nupdates:" + ",".join(f"s{ids[v]}:{v.type}" for v in updated)
-    text += "\n" + _environment()
+    import jax
+
+    # JAX's 64-bit flag changes how a graph traces (int64 counters), so a
+    # module exported under one setting must not be loaded under the other.
+    text += "\n" + _environment() + f";x64={bool(jax.config.jax_enable_x64)}"
     return hashlib.sha256(text.encode()).hexdigest(), shared
 
 
