@@ -13,10 +13,11 @@ import sys
 import numpy as np
 import pytensor.tensor as pt
 import pytest
+from test_compile_checks import FrozenNoise  # the deliberately broken layer
 
 from kerasque import backend as K
 from kerasque.engine import modes
-from kerasque.layers import GRU, Dense, DropConnect, Dropout, Layer
+from kerasque.layers import GRU, Dense, DropConnect, Dropout
 from kerasque.models import Sequential
 from kerasque.optimizers import SGD, Adam
 
@@ -81,20 +82,9 @@ def test_a_gru_with_dropconnect_trains(mode):
     assert np.all(np.isfinite(loss)) and loss[-1] < loss[0]
 
 
-class _FrozenNoise(Layer):
-    """Deliberately broken: draws from its generator behind the forward pass's back."""
-
-    def build(self, input_shape):
-        self.rng = self.add_rng(0)
-
-    def call(self, inputs, training=None):
-        _, mask = pt.random.bernoulli(0.5, size=inputs.shape, rng=self.rng, return_next_rng=True)
-        return inputs * pt.cast(mask, inputs.dtype)
-
-
 @pytest.mark.parametrize("mode", COMPILED_MODES)
 def test_a_frozen_generator_is_refused(mode):
-    model = Sequential([Dense(3, input_shape=(2,)), _FrozenNoise(name="frozen")])
+    model = Sequential([Dense(3, input_shape=(2,)), FrozenNoise(name="frozen")])
     model.compile("sgd", "mse", mode=mode)
     message = "layer 'frozen' draws from generator 'frozen/rng0' but nothing advances it"
     with pytest.raises(ValueError, match=message):

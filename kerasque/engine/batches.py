@@ -21,7 +21,7 @@ DEVICE_LIMIT = 1 << 30
 class HostBatches:
     """Batches cut from NumPy arrays (every mode but JAX)."""
 
-    def __init__(self, arrays, dtypes=None):
+    def __init__(self, arrays):
         self.arrays = list(arrays)
         self._order = None
 
