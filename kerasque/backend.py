@@ -15,6 +15,7 @@ import pytensor
 import pytensor.tensor as pt
 from pytensor.ifelse import ifelse
 
+from kerasque.config import epsilon, floatx, set_floatx
 from kerasque.engine import context
 from kerasque.engine.compile import compile_function
 from kerasque.engine.modes import set_mode
@@ -35,32 +36,8 @@ __all__ = [
     "add_update",
 ]
 
-_FLOATX = {"value": "float32"}
-_EPSILON = 1e-7
 _PHASE = pt.scalar("keras_learning_phase", dtype="uint8")
-pytensor.config.floatX = "float32"
-
-
-def floatx() -> str:
-    """The default float type of weights and inputs ('float32')."""
-    return _FLOATX["value"]
-
-
-def set_floatx(dtype: str) -> None:
-    """Set the default float type: 'float32' or 'float64'.
-
-    PyTensor's ``config.floatX`` follows, so Python constants in graphs take
-    the same type.
-    """
-    if dtype not in ("float32", "float64"):
-        raise ValueError(f"set_floatx expects 'float32' or 'float64', received {dtype!r}.")
-    _FLOATX["value"] = dtype
-    pytensor.config.floatX = dtype
-
-
-def epsilon() -> float:
-    """The fuzz factor used to keep logs and divisions finite."""
-    return _EPSILON
+pytensor.config.floatX = floatx()
 
 
 def learning_phase():

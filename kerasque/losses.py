@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import pytensor.tensor as pt
 
+from kerasque.config import epsilon
 from kerasque.utils.generic import lookup
 
 
 def _eps(x):
-    from kerasque.backend import epsilon
-
     return pt.constant(epsilon(), dtype=x.dtype)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytensor.tensor as pt
 
+from kerasque.config import floatx
 from kerasque import losses
 from kerasque.utils.generic import lookup
 
@@ -13,8 +14,6 @@ from kerasque.utils.generic import lookup
 
 
 def _hit_rate(hits):
-    from kerasque.backend import floatx
-
     return pt.mean(pt.cast(hits, floatx()))
 
 

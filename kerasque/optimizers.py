@@ -29,6 +29,7 @@ import numpy as np
 import pytensor
 import pytensor.tensor as pt
 
+from kerasque.config import floatx
 from kerasque.utils.generic import check_kwargs, lookup
 
 
@@ -45,8 +46,6 @@ class Optimizer:
     """Base class. Subclasses implement :meth:`_param_updates`."""
 
     def __init__(self, learning_rate=0.01, clipnorm=None, clipvalue=None, **kwargs):
-        from kerasque.backend import floatx
-
         name = type(self).__name__
         check_kwargs(name, kwargs, ("name",))
         self.name = kwargs.get("name", name)

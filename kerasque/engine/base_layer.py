@@ -16,6 +16,7 @@ import numpy as np
 import pytensor
 import pytensor.tensor as pt
 
+from kerasque.config import floatx
 from kerasque import constraints as constraints_mod
 from kerasque import initializers as initializers_mod
 from kerasque import regularizers as regularizers_mod
@@ -101,8 +102,6 @@ class Layer:
 
         Biases should pass no regularizer: only what is passed is penalized.
         """
-        from kerasque.backend import floatx
-
         dtype = dtype or self.dtype or floatx()
         init = initializers_mod.get(initializer)
         value = np.asarray(init(tuple(shape), dtype=dtype, rng=numpy_generator()), dtype=dtype)
@@ -210,8 +209,6 @@ class Layer:
         return input_shape
 
     def compute_output_dtype(self, input_dtype):
-        from kerasque.backend import floatx
-
         return self.dtype or floatx()
 
     def compute_mask(self, inputs, mask=None):

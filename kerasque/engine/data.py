@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from kerasque.config import floatx
 from kerasque import losses
 from kerasque.utils.generic import to_list
 
@@ -91,8 +92,6 @@ def standardize_targets(model, y) -> list:
 
 
 def _target(t, a, loss_fn):
-    from kerasque.backend import floatx
-
     kind = losses.TARGETS.get(loss_fn, "same")
     owner = _owner(t)
     classes = t.shape[-1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kerasque.config import floatx
 from kerasque.engine.base_layer import Layer, _as_shape
 from kerasque.engine.symbolic import Node
 
@@ -19,7 +20,6 @@ class InputLayer(Layer):
 
     def __init__(self, batch_input_shape, input_dtype=None, **kwargs):
         super().__init__(batch_input_shape=batch_input_shape, **kwargs)
-        from kerasque.backend import floatx
 
         self.input_dtype = input_dtype or floatx()
         self.built = True

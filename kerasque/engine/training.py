@@ -18,6 +18,7 @@ import threading
 import numpy as np
 import pytensor.tensor as pt
 
+from kerasque.config import floatx
 from kerasque import losses as losses_mod
 from kerasque import metrics as metrics_mod
 from kerasque import optimizers as optimizers_mod
@@ -129,8 +130,6 @@ class Model(Functional):
         return [placeholder(t, f"x{i}") for i, t in enumerate(self.inputs)]
 
     def _targets(self):
-        from kerasque.backend import floatx
-
         ys = []
         for i, (out, fn) in enumerate(zip(self.outputs, self.loss_functions)):
             if losses_mod.TARGETS.get(fn) == "sparse":

@@ -36,6 +36,7 @@ import uuid
 import h5py
 import numpy as np
 
+from kerasque.config import floatx
 from kerasque.engine.jax_generators import sync_generators
 from kerasque.saving import serialization
 
@@ -368,7 +369,6 @@ def _version() -> str:
 
 def save_model(model, filepath, include_optimizer: bool = True) -> None:
     """Write architecture, weights, compile settings and training state to ``filepath``."""
-    from kerasque.backend import floatx
 
     model._ensure_graph()
     config = serialization.serialize_layer(model)
@@ -440,7 +440,6 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
     -------
     Model
     """
-    from kerasque.backend import floatx
 
     path = os.fspath(filepath)
     with open_h5(path) as f:
