@@ -20,7 +20,7 @@ from kerasque.config import floatx
 from kerasque import constraints as constraints_mod
 from kerasque import initializers as initializers_mod
 from kerasque import regularizers as regularizers_mod
-from kerasque.engine import context
+from kerasque.engine import context, registry
 from kerasque.engine.symbolic import Node, SymbolicTensor
 from kerasque.utils.generic import check_kwargs, to_list, unpack_singleton
 from kerasque.utils.random_state import next_seed, numpy_generator
@@ -70,6 +70,10 @@ class Layer:
     """
 
     supports_masking = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        registry.register(cls)
 
     def __init__(self, **kwargs):
         check_kwargs(type(self).__name__, kwargs, _BASE_KWARGS + _init_params(type(self)))

@@ -29,6 +29,7 @@ class ForwardPass:
         self._rng_state: dict = {}  # shared generator -> latest state variable
         self._rng_owner: dict = {}  # shared generator -> layer name
         self._state: dict = {}  # shared variable -> (new value, owner)
+        self._losses: list = []  # (scalar loss, owner) added by layers while building
         self.draw_owner: dict = {}  # RandomVariable Apply node -> layer name
         self._layers: list[str] = []
 
@@ -70,6 +71,16 @@ class ForwardPass:
     def state_updates(self) -> list[tuple]:
         """``(variable, value, owner)`` for every recorded state update."""
         return [(v, val, who) for v, (val, who) in self._state.items()]
+
+    # -- losses added while building (Layer.add_loss, activity regularizers)
+    def add_loss(self, value, owner: str | None = None) -> None:
+        """Record a scalar loss term computed from this pass's tensors."""
+        who = owner or (self._layers[-1] if self._layers else None)
+        self._losses.append((value, who))
+
+    def losses(self) -> list:
+        """Scalar loss terms recorded in this pass (add them to the objective)."""
+        return [value for value, _ in self._losses]
 
     def all_updates(self) -> list[tuple]:
         return self.rng_updates() + self.state_updates()
