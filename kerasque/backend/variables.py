@@ -325,7 +325,9 @@ def moving_average_update(x, value, momentum):
 def print_tensor(x, message: str = ""):
     """``x`` unchanged, printing ``message`` and its value each time it is computed.
 
-    In the JAX mode the print goes through ``jax.debug.print``.
+    The JAX mode cannot print from a compiled function (kerasque exports its
+    JAX functions, and an export cannot call back into Python): compiling a
+    printing graph there raises and names the modes that can.
     """
     from pytensor.printing import Print
 
@@ -335,7 +337,6 @@ def print_tensor(x, message: str = ""):
 
 def _register_jax_print() -> None:
     try:
-        import jax
         from pytensor.link.jax.dispatch import jax_funcify
         from pytensor.printing import Print
     except ImportError:
@@ -345,8 +346,8 @@ def _register_jax_print() -> None:
 
     @jax_funcify.register(Print)
     def _print(op, **kwargs):
-        def fn(x):
-            jax.debug.print(op.message + " {}", x)
-            return x
-
-        return fn
+        raise NotImplementedError(
+            f"print_tensor({op.message!r}) cannot print in the JAX mode: compiled JAX "
+            "functions are exported and cannot call back into Python. Compile this "
+            "function with mode='C', 'NUMBA' or 'FAST_COMPILE' (K.function(..., mode='C'))."
+        )
