@@ -64,7 +64,7 @@ def test_stop_gradient_blocks_the_gradient():
     w = K.variable(2.0)
     (g,) = K.gradients(w * K.stop_gradient(w * 3), [w])
     assert float(K.eval(g)) == 6.0
-    a, b = K.stop_gradient([w, w * 2])
+    _, b = K.stop_gradient([w, w * 2])
     assert float(K.eval(b)) == 4.0
 
 
@@ -72,7 +72,9 @@ def test_stop_gradient_blocks_the_gradient():
 def test_switch_with_a_per_sample_condition_selects_whole_rows():
     cond = np.array([True, False, True])
     then, other = RNG.random((3, 4)), RNG.random((3, 4))
-    out = K.eval(K.switch(K.variable(cond, dtype="bool"), K.variable(then), lambda: K.variable(other)))
+    out = K.eval(
+        K.switch(K.variable(cond, dtype="bool"), K.variable(then), lambda: K.variable(other))
+    )
     np.testing.assert_allclose(out, np.where(cond[:, None], then, other), rtol=1e-6)
 
 
@@ -117,8 +119,12 @@ class KerasStyleDropout(Layer):
 
 
 def test_a_layer_using_in_train_phase_without_training_follows_the_model_phase():
-    model = Sequential([Dense(50, input_shape=(50,), kernel_initializer="ones",
-                              use_bias=False), KerasStyleDropout()])
+    model = Sequential(
+        [
+            Dense(50, input_shape=(50,), kernel_initializer="ones", use_bias=False),
+            KerasStyleDropout(),
+        ]
+    )
     model.layers[0].set_weights([np.eye(50)])
     model.compile("sgd", "mse")
     x = np.ones((8, 50), "float32")
@@ -162,9 +168,16 @@ def test_rnn_matches_a_numpy_loop(go_backwards, unroll, masked):
         h = K.tanh(K.dot(x_t, kernel) + K.dot(states[0], states[1]))
         return h, [h]
 
-    last, outs, states = K.rnn(step, xp, [K.zeros_like(K.dot(xp[:, 0], kernel))],
-                               go_backwards=go_backwards, mask=None if mask is None else K.variable(mask),
-                               constants=[recurrent], unroll=unroll, input_length=4)
+    last, outs, states = K.rnn(
+        step,
+        xp,
+        [K.zeros_like(K.dot(xp[:, 0], kernel))],
+        go_backwards=go_backwards,
+        mask=None if mask is None else K.variable(mask),
+        constants=[recurrent],
+        unroll=unroll,
+        input_length=4,
+    )
     got = K.function([xp], [last, outs, states[0]])(x)
     want = _numpy_rnn(x, w_i, w_h, np.zeros((3, 5), "float32"), mask, go_backwards)
     for g, w in zip(got, want):
@@ -180,13 +193,24 @@ def test_rnn_checks_its_arguments():
 
 def test_map_fn_foldl_and_foldr_match_python_loops():
     v = RNG.random((4, 3)).astype("float32")
-    np.testing.assert_allclose(K.eval(K.map_fn(lambda row: K.sum(row * 2), K.variable(v))), (v * 2).sum(1), rtol=1e-6)
-    np.testing.assert_allclose(K.eval(K.foldl(lambda acc, row: acc * 2 + row, K.variable(v))),
-                               ((v[0] * 2 + v[1]) * 2 + v[2]) * 2 + v[3], rtol=1e-6)
-    np.testing.assert_allclose(K.eval(K.foldr(lambda acc, row: acc * 2 + row, K.variable(v))),
-                               ((v[3] * 2 + v[2]) * 2 + v[1]) * 2 + v[0], rtol=1e-6)
-    np.testing.assert_allclose(K.eval(K.foldl(lambda acc, row: acc + row, K.variable(v), K.zeros((3,)))),
-                               v.sum(0), rtol=1e-6)
+    np.testing.assert_allclose(
+        K.eval(K.map_fn(lambda row: K.sum(row * 2), K.variable(v))), (v * 2).sum(1), rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        K.eval(K.foldl(lambda acc, row: acc * 2 + row, K.variable(v))),
+        ((v[0] * 2 + v[1]) * 2 + v[2]) * 2 + v[3],
+        rtol=1e-6,
+    )
+    np.testing.assert_allclose(
+        K.eval(K.foldr(lambda acc, row: acc * 2 + row, K.variable(v))),
+        ((v[3] * 2 + v[2]) * 2 + v[1]) * 2 + v[0],
+        rtol=1e-6,
+    )
+    np.testing.assert_allclose(
+        K.eval(K.foldl(lambda acc, row: acc + row, K.variable(v), K.zeros((3,)))),
+        v.sum(0),
+        rtol=1e-6,
+    )
 
 
 # -- K in user code: a custom loss, metric and layer --------------------------------
@@ -205,7 +229,9 @@ class Scale(Layer):
         self.scale = self.add_weight(name="scale", shape=(input_shape[-1],), initializer="ones")
 
     def call(self, inputs):
-        return K.l2_normalize(inputs, axis=-1) * K.reshape(self.scale, (1, -1)) + K.mean(inputs * 0, axis=-1, keepdims=True)
+        return K.l2_normalize(inputs, axis=-1) * K.reshape(self.scale, (1, -1)) + K.mean(
+            inputs * 0, axis=-1, keepdims=True
+        )
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -216,7 +242,9 @@ def test_a_model_with_a_k_loss_metric_and_layer_trains():
     y = (x / np.linalg.norm(x, axis=-1, keepdims=True)) * np.array([1.0, 2.0, 3.0, 4.0], "float32")
     inp = Input(shape=(4,))
     model = Model(inp, Scale()(inp))
-    model.compile(Adam(learning_rate=0.05), lambda t, p: K.mean(keras_mse(t, p)), metrics=[mean_abs])
+    model.compile(
+        Adam(learning_rate=0.05), lambda t, p: K.mean(keras_mse(t, p)), metrics=[mean_abs]
+    )
     before = model.evaluate(x, y, verbose=0)
     model.fit(x, y, epochs=30, batch_size=16, verbose=0)
     after = model.evaluate(x, y, verbose=0)

@@ -22,8 +22,14 @@ def _logsumexp(x, axis=None, keepdims=False):
 
 
 REDUCTIONS = [
-    ("max", np.max), ("min", np.min), ("sum", np.sum), ("prod", np.prod),
-    ("mean", np.mean), ("std", np.std), ("var", np.var), ("logsumexp", _logsumexp),
+    ("max", np.max),
+    ("min", np.min),
+    ("sum", np.sum),
+    ("prod", np.prod),
+    ("mean", np.mean),
+    ("std", np.std),
+    ("var", np.var),
+    ("logsumexp", _logsumexp),
 ]
 
 
@@ -34,7 +40,9 @@ def test_reductions_match_numpy_for_axis_and_keepdims(name, reference):
     outs = K.function([], [getattr(K, name)(v, axis=a, keepdims=k) for a, k in cases])([])
     for (axis, keepdims), out in zip(cases, outs):
         ax = tuple(axis) if isinstance(axis, list) else axis
-        np.testing.assert_allclose(out, reference(X, axis=ax, keepdims=keepdims), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(
+            out, reference(X, axis=ax, keepdims=keepdims), rtol=1e-5, atol=1e-6
+        )
 
 
 def test_any_and_all_reduce_booleans_like_numpy():
@@ -52,9 +60,15 @@ def test_mean_of_integers_is_floatx():
 
 
 ELEMENTWISE = [
-    ("square", np.square), ("abs", np.abs), ("exp", np.exp), ("sign", np.sign),
-    ("sin", np.sin), ("cos", np.cos), ("round", np.round),
-    ("sqrt", lambda x: np.sqrt(np.maximum(x, 0))), ("log", lambda x: np.log(np.abs(x))),
+    ("square", np.square),
+    ("abs", np.abs),
+    ("exp", np.exp),
+    ("sign", np.sign),
+    ("sin", np.sin),
+    ("cos", np.cos),
+    ("round", np.round),
+    ("sqrt", lambda x: np.sqrt(np.maximum(x, 0))),
+    ("log", lambda x: np.log(np.abs(x))),
 ]
 
 
@@ -71,9 +85,14 @@ def test_round_takes_halves_to_even():
 
 
 COMPARISONS = [
-    ("equal", np.equal), ("not_equal", np.not_equal), ("greater", np.greater),
-    ("greater_equal", np.greater_equal), ("less", np.less), ("less_equal", np.less_equal),
-    ("maximum", np.maximum), ("minimum", np.minimum),
+    ("equal", np.equal),
+    ("not_equal", np.not_equal),
+    ("greater", np.greater),
+    ("greater_equal", np.greater_equal),
+    ("less", np.less),
+    ("less_equal", np.less_equal),
+    ("maximum", np.maximum),
+    ("minimum", np.minimum),
 ]
 
 
@@ -97,8 +116,12 @@ def test_pow_and_clip_keep_float32_and_follow_numpy():
 
 def test_cumulative_sum_and_product_follow_numpy():
     for axis in (0, 1, -1):
-        np.testing.assert_allclose(K.eval(K.cumsum(K.variable(X), axis)), np.cumsum(X, axis), rtol=1e-5)
-        np.testing.assert_allclose(K.eval(K.cumprod(K.variable(X), axis)), np.cumprod(X, axis), rtol=1e-5)
+        np.testing.assert_allclose(
+            K.eval(K.cumsum(K.variable(X), axis)), np.cumsum(X, axis), rtol=1e-5
+        )
+        np.testing.assert_allclose(
+            K.eval(K.cumprod(K.variable(X), axis)), np.cumprod(X, axis), rtol=1e-5
+        )
 
 
 def test_argmax_and_argmin_default_to_the_last_axis():
@@ -113,20 +136,31 @@ def test_dot_is_numpy_dot(xs, ys):
 
 
 def _batch_dot_reference(x, y, axes):
-    out = np.stack([np.tensordot(x[i], y[i], axes=(axes[0] - 1, axes[1] - 1)) for i in range(len(x))])
+    out = np.stack(
+        [np.tensordot(x[i], y[i], axes=(axes[0] - 1, axes[1] - 1)) for i in range(len(x))]
+    )
     return out.reshape(len(x), 1) if out.ndim == 1 else out
 
 
-@pytest.mark.parametrize("xs, ys, axes", [
-    ((4, 2, 3), (4, 5, 3), (2, 2)),
-    ((4, 2, 3), (4, 3), (2, 1)),
-    ((4, 2), (4, 2, 3), (1, 1)),
-    ((32, 20), (32, 20), 1),
-    ((4, 2, 3), (4, 3, 5), None),
-])
+@pytest.mark.parametrize(
+    "xs, ys, axes",
+    [
+        ((4, 2, 3), (4, 5, 3), (2, 2)),
+        ((4, 2, 3), (4, 3), (2, 1)),
+        ((4, 2), (4, 2, 3), (1, 1)),
+        ((32, 20), (32, 20), 1),
+        ((4, 2, 3), (4, 3, 5), None),
+    ],
+)
 def test_batch_dot_contracts_one_axis_per_sample(xs, ys, axes):
     a, b = RNG.random(xs).astype("float32"), RNG.random(ys).astype("float32")
-    ref_axes = (len(xs) - 1, len(ys) - 2) if axes is None else (axes, axes) if isinstance(axes, int) else axes
+    ref_axes = (
+        (len(xs) - 1, len(ys) - 2)
+        if axes is None
+        else (axes, axes)
+        if isinstance(axes, int)
+        else axes
+    )
     out = K.eval(K.batch_dot(K.variable(a), K.variable(b), axes=axes))
     np.testing.assert_allclose(out, _batch_dot_reference(a, b, ref_axes), rtol=1e-5)
 
@@ -155,14 +189,17 @@ def test_in_top_k_counts_ties_at_the_boundary():
     assert K.eval(K.in_top_k(K.variable(preds), K.variable(targets, dtype="int32"), 3)).all()
 
 
-@pytest.mark.parametrize("x_shape, bias_shape, data_format, reshaped", [
-    ((2, 3), (3,), "channels_last", (3,)),
-    ((2, 4, 3), (3,), "channels_last", (3,)),
-    ((2, 4, 5, 3), (4, 5, 3), "channels_last", (1, 4, 5, 3)),
-    ((2, 3, 4), (3,), "channels_first", (1, 3, 1)),
-    ((2, 3, 4, 5), (3,), "channels_first", (1, 3, 1, 1)),
-    ((2, 3, 4, 4), (4, 4, 3), "channels_first", (1, 3, 4, 4)),
-])
+@pytest.mark.parametrize(
+    "x_shape, bias_shape, data_format, reshaped",
+    [
+        ((2, 3), (3,), "channels_last", (3,)),
+        ((2, 4, 3), (3,), "channels_last", (3,)),
+        ((2, 4, 5, 3), (4, 5, 3), "channels_last", (1, 4, 5, 3)),
+        ((2, 3, 4), (3,), "channels_first", (1, 3, 1)),
+        ((2, 3, 4, 5), (3,), "channels_first", (1, 3, 1, 1)),
+        ((2, 3, 4, 4), (4, 4, 3), "channels_first", (1, 3, 4, 4)),
+    ],
+)
 def test_bias_add_puts_the_bias_on_the_channel_axis(x_shape, bias_shape, data_format, reshaped):
     x, b = RNG.random(x_shape).astype("float32"), RNG.random(bias_shape).astype("float32")
     out = K.eval(K.bias_add(K.variable(x), K.variable(b), data_format=data_format))
@@ -176,15 +213,23 @@ def test_bias_add_refuses_a_bias_of_the_wrong_rank():
 
 # -- shapes -----------------------------------------------------------------------
 def test_concatenate_reshape_and_permute_follow_numpy():
-    np.testing.assert_array_equal(K.eval(K.concatenate([K.variable(X), K.variable(Y)])), np.concatenate([X, Y], -1))
+    np.testing.assert_array_equal(
+        K.eval(K.concatenate([K.variable(X), K.variable(Y)])), np.concatenate([X, Y], -1)
+    )
     np.testing.assert_array_equal(K.eval(K.reshape(K.variable(X), (4, -1))), X.reshape(4, -1))
-    np.testing.assert_array_equal(K.eval(K.permute_dimensions(K.variable(X), (2, 0, 1))), X.transpose(2, 0, 1))
+    np.testing.assert_array_equal(
+        K.eval(K.permute_dimensions(K.variable(X), (2, 0, 1))), X.transpose(2, 0, 1)
+    )
 
 
 def test_repeat_elements_repeat_and_tile_follow_numpy():
-    np.testing.assert_array_equal(K.eval(K.repeat_elements(K.variable(X), 2, axis=1)), np.repeat(X, 2, axis=1))
+    np.testing.assert_array_equal(
+        K.eval(K.repeat_elements(K.variable(X), 2, axis=1)), np.repeat(X, 2, axis=1)
+    )
     x2 = X[:, :, 0]
-    np.testing.assert_array_equal(K.eval(K.repeat(K.variable(x2), 3)), np.repeat(x2[:, None], 3, axis=1))
+    np.testing.assert_array_equal(
+        K.eval(K.repeat(K.variable(x2), 3)), np.repeat(x2[:, None], 3, axis=1)
+    )
     np.testing.assert_array_equal(K.eval(K.tile(K.variable(x2), (2, 3))), np.tile(x2, (2, 3)))
     np.testing.assert_array_equal(K.eval(K.tile(K.variable(x2), 2)), np.tile(x2, 2))
     with pytest.raises(ValueError, match="repeat expects a 2D tensor"):
@@ -206,7 +251,9 @@ def test_expand_dims_squeeze_and_stack_follow_numpy():
     x = K.placeholder((None, 1, 2))
     f = K.function([x], K.squeeze(x, 1))
     assert f(np.ones((3, 1, 2))).shape == (3, 2)
-    np.testing.assert_array_equal(K.eval(K.stack([K.variable(X), K.variable(Y)], axis=1)), np.stack([X, Y], 1))
+    np.testing.assert_array_equal(
+        K.eval(K.stack([K.variable(X), K.variable(Y)], axis=1)), np.stack([X, Y], 1)
+    )
 
 
 def test_one_hot_reverse_and_slice_follow_numpy():
@@ -216,4 +263,6 @@ def test_one_hot_reverse_and_slice_follow_numpy():
     assert out.dtype == np.float32
     np.testing.assert_array_equal(K.eval(K.reverse(K.variable(X), 1)), X[:, ::-1])
     np.testing.assert_array_equal(K.eval(K.reverse(K.variable(X), (1, 2))), X[:, ::-1, ::-1])
-    np.testing.assert_array_equal(K.eval(K.slice(K.variable(X), (1, 0, 1), (2, -1, 1))), X[1:3, 0:, 1:2])
+    np.testing.assert_array_equal(
+        K.eval(K.slice(K.variable(X), (1, 0, 1), (2, -1, 1))), X[1:3, 0:, 1:2]
+    )

@@ -27,8 +27,7 @@ def _relu(x, alpha=0.0, max_value=None, threshold=0.0):
 
 ACTIVATIONS = [
     ("relu", {}, _relu),
-    ("relu", {"alpha": 0.2, "max_value": 1.5, "threshold": 0.5},
-     lambda x: _relu(x, 0.2, 1.5, 0.5)),
+    ("relu", {"alpha": 0.2, "max_value": 1.5, "threshold": 0.5}, lambda x: _relu(x, 0.2, 1.5, 0.5)),
     ("elu", {"alpha": 0.7}, lambda x: np.where(x > 0, x, 0.7 * (np.exp(x) - 1))),
     ("softmax", {}, _softmax),
     ("softmax", {"axis": 0}, lambda x: _softmax(x, 0)),
@@ -40,8 +39,9 @@ ACTIVATIONS = [
 ]
 
 
-@pytest.mark.parametrize("name, kwargs, reference", ACTIVATIONS,
-                         ids=[f"{a[0]}{a[1]}" for a in ACTIVATIONS])
+@pytest.mark.parametrize(
+    "name, kwargs, reference", ACTIVATIONS, ids=[f"{a[0]}{a[1]}" for a in ACTIVATIONS]
+)
 def test_activations_match_numpy(name, kwargs, reference):
     out = K.eval(getattr(K, name)(K.variable(X), **kwargs))
     assert out.dtype == np.float32
@@ -75,10 +75,15 @@ def test_sparse_categorical_crossentropy_equals_the_one_hot_version():
     ids = np.array([0, 3, 1, 4])
     probs = _softmax(X)
     for target in (ids, ids[:, None]):
-        out = K.eval(K.sparse_categorical_crossentropy(K.variable(target, dtype="int32"), K.variable(probs)))
+        out = K.eval(
+            K.sparse_categorical_crossentropy(K.variable(target, dtype="int32"), K.variable(probs))
+        )
         np.testing.assert_allclose(out, _cce(np.eye(5)[ids], probs), rtol=1e-5)
-    logits = K.eval(K.sparse_categorical_crossentropy(K.variable(ids, dtype="int32"), K.variable(X),
-                                                      from_logits=True))
+    logits = K.eval(
+        K.sparse_categorical_crossentropy(
+            K.variable(ids, dtype="int32"), K.variable(X), from_logits=True
+        )
+    )
     np.testing.assert_allclose(logits, _cce(np.eye(5)[ids], probs), rtol=1e-4)
 
 
@@ -93,7 +98,9 @@ def test_binary_crossentropy_is_elementwise_on_probabilities_and_logits():
 
 
 def test_binary_crossentropy_from_logits_stays_finite_for_large_logits():
-    out = K.eval(K.binary_crossentropy(K.variable([1.0, 0.0]), K.variable([-200.0, 200.0]), from_logits=True))
+    out = K.eval(
+        K.binary_crossentropy(K.variable([1.0, 0.0]), K.variable([-200.0, 200.0]), from_logits=True)
+    )
     np.testing.assert_allclose(out, [200.0, 200.0], rtol=1e-6)
 
 
@@ -101,20 +108,36 @@ def test_batch_normalization_with_parameters_on_the_feature_axis():
     mean, var = X.mean(0), X.var(0)
     beta, gamma = RNG.random(5).astype("float32"), RNG.random(5).astype("float32")
     ref = (X - mean) / np.sqrt(var + 1e-3) * gamma + beta
-    out = K.eval(K.batch_normalization(K.variable(X), K.variable(mean), K.variable(var),
-                                       K.variable(beta), K.variable(gamma), epsilon=1e-3))
+    out = K.eval(
+        K.batch_normalization(
+            K.variable(X),
+            K.variable(mean),
+            K.variable(var),
+            K.variable(beta),
+            K.variable(gamma),
+            epsilon=1e-3,
+        )
+    )
     np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-5)
     x3 = RNG.random((2, 3, 4)).astype("float32")
     m3 = x3.mean((0, 2))
-    out = K.eval(K.batch_normalization(K.variable(x3), K.variable(m3), K.ones((3,)), None, None, axis=1))
+    out = K.eval(
+        K.batch_normalization(K.variable(x3), K.variable(m3), K.ones((3,)), None, None, axis=1)
+    )
     np.testing.assert_allclose(out, (x3 - m3[None, :, None]) / np.sqrt(1 + 1e-3), rtol=1e-5)
 
 
 def test_normalize_batch_in_training_returns_normed_mean_and_variance():
     x = RNG.random((6, 3, 4)).astype("float32")
     gamma, beta = RNG.random(4).astype("float32"), RNG.random(4).astype("float32")
-    normed, mean, var = K.function([], list(K.normalize_batch_in_training(
-        K.variable(x), K.variable(gamma), K.variable(beta), [0, 1], epsilon=1e-3)))([])
+    normed, mean, var = K.function(
+        [],
+        list(
+            K.normalize_batch_in_training(
+                K.variable(x), K.variable(gamma), K.variable(beta), [0, 1], epsilon=1e-3
+            )
+        ),
+    )([])
     np.testing.assert_allclose(mean, x.mean((0, 1)), rtol=1e-5)
     np.testing.assert_allclose(var, x.var((0, 1)), rtol=1e-4)
     ref = (x - x.mean((0, 1))) / np.sqrt(x.var((0, 1)) + 1e-3) * gamma + beta

@@ -102,7 +102,9 @@ def test_the_keras3_random_bernoulli_signature_works():
 def test_a_draw_that_nothing_advances_is_refused_by_compile():
     with context.forward_pass("custom") as fp:
         noise = K.random_normal((3,), seed=1)
-    with pytest.raises(ValueError, match=r"draws from generator 'random_normal_\d+/rng' but nothing advances it"):
+    with pytest.raises(
+        ValueError, match=r"draws from generator 'random_normal_\d+/rng' but nothing advances it"
+    ):
         compile_function([], [noise], [], draw_owner=fp.draw_owner)
     assert compile_function([], [noise], fp.all_updates(), draw_owner=fp.draw_owner) is not None
 

@@ -122,8 +122,11 @@ def test_cast_changes_the_dtype():
 
 def test_update_pairs_apply_in_a_function():
     v, w, m = K.variable(1.0), K.variable(10.0), K.variable(0.0)
-    f = K.function([], [], updates=[K.update_add(v, 2.0), K.update_sub(w, 1.0),
-                                    K.moving_average_update(m, 1.0, 0.9)])
+    f = K.function(
+        [],
+        [],
+        updates=[K.update_add(v, 2.0), K.update_sub(w, 1.0), K.moving_average_update(m, 1.0, 0.9)],
+    )
     f([])
     f([])
     assert float(K.get_value(v)) == 5.0
@@ -188,9 +191,11 @@ def test_importing_the_backend_leaves_pytensor_floatx_alone():
     import subprocess
     import sys
 
-    code = ("import pytensor; before = pytensor.config.floatX; "
-            "from kerasque import backend as K; import kerasque; "
-            "assert pytensor.config.floatX == before, pytensor.config.floatX; print(before)")
+    code = (
+        "import pytensor; before = pytensor.config.floatX; "
+        "from kerasque import backend as K; import kerasque; "
+        "assert pytensor.config.floatX == before, pytensor.config.floatX; print(before)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == pytensor.config.floatX or out.stdout.strip() == "float64"
 

@@ -25,19 +25,19 @@ PyTensor's ``floatX`` set to :func:`floatx` for the duration of each build
 
 from __future__ import annotations
 
-from kerasque.backend.control import *  # noqa: F401,F403
+from kerasque.backend.control import *
 from kerasque.backend.control import __all__ as _control
-from kerasque.backend.math import *  # noqa: F401,F403
+from kerasque.backend.math import *
 from kerasque.backend.math import __all__ as _math
-from kerasque.backend.neural import *  # noqa: F401,F403
+from kerasque.backend.neural import *
 from kerasque.backend.neural import __all__ as _neural
-from kerasque.backend.random import *  # noqa: F401,F403
+from kerasque.backend.random import *
 from kerasque.backend.random import __all__ as _random
-from kerasque.backend.shapes import *  # noqa: F401,F403
+from kerasque.backend.shapes import *
 from kerasque.backend.shapes import __all__ as _shapes
-from kerasque.backend.variables import *  # noqa: F401,F403
+from kerasque.backend.variables import *
 from kerasque.backend.variables import __all__ as _variables
-from kerasque.config import (  # noqa: F401
+from kerasque.config import (
     epsilon,
     floatx,
     image_data_format,
@@ -45,8 +45,8 @@ from kerasque.config import (  # noqa: F401
     set_floatx,
     set_image_data_format,
 )
-from kerasque.engine.modes import resolve as get_mode  # noqa: F401
-from kerasque.engine.modes import set_mode  # noqa: F401
+from kerasque.engine.modes import resolve as get_mode
+from kerasque.engine.modes import set_mode
 
 _BACKEND = "pytensor"
 
@@ -72,13 +72,26 @@ def clear_session() -> None:
     """
     from kerasque.engine import base_layer
 
-    reset_uids()  # noqa: F405
+    reset_uids()
     base_layer._NAME_COUNTS.clear()
-    set_learning_phase(None)  # noqa: F405
+    set_learning_phase(None)
 
 
-__all__ = [
-    *_variables, *_math, *_shapes, *_neural, *_random, *_control,
-    "floatx", "set_floatx", "epsilon", "set_epsilon", "image_data_format",
-    "set_image_data_format", "set_mode", "get_mode", "backend", "clear_session",
+__all__ = [  # noqa: PLE0604  (the submodules' __all__ lists, spread)
+    *_variables,
+    *_math,
+    *_shapes,
+    *_neural,
+    *_random,
+    *_control,
+    "floatx",
+    "set_floatx",
+    "epsilon",
+    "set_epsilon",
+    "image_data_format",
+    "set_image_data_format",
+    "set_mode",
+    "get_mode",
+    "backend",
+    "clear_session",
 ]

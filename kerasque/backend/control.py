@@ -13,8 +13,18 @@ from kerasque.engine.compile import compile_function
 from kerasque.engine.tracing import trace
 
 __all__ = [
-    "function", "gradients", "stop_gradient", "switch", "in_train_phase", "in_test_phase",
-    "learning_phase", "set_learning_phase", "rnn", "map_fn", "foldl", "foldr",
+    "foldl",
+    "foldr",
+    "function",
+    "gradients",
+    "in_test_phase",
+    "in_train_phase",
+    "learning_phase",
+    "map_fn",
+    "rnn",
+    "set_learning_phase",
+    "stop_gradient",
+    "switch",
 ]
 
 learning_phase = context.learning_phase
@@ -75,8 +85,14 @@ def function(inputs, outputs, updates=None, mode=None, name=None, **kwargs):
     outs = [outputs] if single else list(outputs)
     with context.floatx_scope():
         traced = trace(list(inputs), outs, _update_pairs(updates))
-        fn = compile_function(traced.inputs, traced.outputs, traced.updates,
-                              draw_owner=traced.draw_owner, mode=mode, name=name)
+        fn = compile_function(
+            traced.inputs,
+            traced.outputs,
+            traced.updates,
+            draw_owner=traced.draw_owner,
+            mode=mode,
+            name=name,
+        )
 
     def call(*args):
         values = args[0] if len(args) == 1 and isinstance(args[0], (list, tuple)) else args
@@ -159,8 +175,16 @@ def _keep_where(mask_t, new, old):
     return pt.switch(m, new, old)
 
 
-def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, constants=None,
-        unroll=False, input_length=None):
+def rnn(
+    step_function,
+    inputs,
+    initial_states,
+    go_backwards=False,
+    mask=None,
+    constants=None,
+    unroll=False,
+    input_length=None,
+):
     """Iterate ``step_function`` over the time axis (axis 1) of ``inputs``.
 
     Parameters
@@ -196,16 +220,25 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, co
     """
     inputs = pt.as_tensor_variable(inputs)
     if inputs.ndim < 3:
-        raise ValueError(f"rnn expects inputs of at least 3 axes (samples, time, ...), received {inputs.ndim}.")
+        raise ValueError(
+            f"rnn expects inputs of at least 3 axes (samples, time, ...), received {inputs.ndim}."
+        )
     if unroll and input_length is None:
         raise ValueError("rnn: unroll=True needs input_length, the number of time steps.")
     constants = list(constants or [])
     states0 = [pt.as_tensor_variable(s) for s in initial_states]
     xs = _time_major(inputs)
-    masks = None if mask is None else _time_major(pt.as_tensor_variable(mask).reshape(
-        (inputs.shape[0], inputs.shape[1]), ndim=2))
+    masks = (
+        None
+        if mask is None
+        else _time_major(
+            pt.as_tensor_variable(mask).reshape((inputs.shape[0], inputs.shape[1]), ndim=2)
+        )
+    )
     if unroll:
-        return _rnn_unrolled(step_function, xs, states0, masks, constants, go_backwards, input_length)
+        return _rnn_unrolled(
+            step_function, xs, states0, masks, constants, go_backwards, input_length
+        )
     return _rnn_scan(step_function, xs, states0, masks, constants, go_backwards)
 
 
@@ -219,8 +252,8 @@ def _rnn_scan(step_function, xs, states0, masks, constants, go_backwards):
         m_t = None
         if masks is not None:
             m_t, rest = rest[0], rest[1:]
-        prev_out, states = rest[0], rest[1:1 + n_states]
-        consts = rest[1 + n_states:]
+        prev_out, states = rest[0], rest[1 : 1 + n_states]
+        consts = rest[1 + n_states :]
         out, new_states = step_function(x_t, list(states) + list(consts))
         new_states = [pt.cast(n, s.dtype) for n, s in zip(new_states, states)]
         if m_t is not None:
@@ -229,9 +262,14 @@ def _rnn_scan(step_function, xs, states0, masks, constants, go_backwards):
         return [pt.cast(out, prev_out.dtype), *new_states]
 
     sequences = [xs] if masks is None else [xs, masks]
-    results = pytensor.scan(step, sequences=sequences, outputs_info=[out0, *states0],
-                            non_sequences=constants, go_backwards=go_backwards,
-                            return_updates=False)
+    results = pytensor.scan(
+        step,
+        sequences=sequences,
+        outputs_info=[out0, *states0],
+        non_sequences=constants,
+        go_backwards=go_backwards,
+        return_updates=False,
+    )
     results = results if isinstance(results, (list, tuple)) else [results]
     outputs, states = results[0], results[1:]
     return outputs[-1], _time_major(outputs), [s[-1] for s in states]
@@ -271,9 +309,13 @@ def foldl(fn, elems, initializer=None, name=None):
     elems = pt.as_tensor_variable(elems)
     if initializer is None:
         initializer, elems = elems[0], elems[1:]
-    result = pytensor.scan(_accumulate(fn), sequences=[elems],
-                           outputs_info=[pt.as_tensor_variable(initializer)], name=name,
-                           return_updates=False)
+    result = pytensor.scan(
+        _accumulate(fn),
+        sequences=[elems],
+        outputs_info=[pt.as_tensor_variable(initializer)],
+        name=name,
+        return_updates=False,
+    )
     return result[-1]
 
 
@@ -282,7 +324,12 @@ def foldr(fn, elems, initializer=None, name=None):
     elems = pt.as_tensor_variable(elems)
     if initializer is None:
         initializer, elems = elems[-1], elems[:-1]
-    result = pytensor.scan(_accumulate(fn), sequences=[elems],
-                           outputs_info=[pt.as_tensor_variable(initializer)], name=name,
-                           go_backwards=True, return_updates=False)
+    result = pytensor.scan(
+        _accumulate(fn),
+        sequences=[elems],
+        outputs_info=[pt.as_tensor_variable(initializer)],
+        name=name,
+        go_backwards=True,
+        return_updates=False,
+    )
     return result[-1]

@@ -16,11 +16,46 @@ import pytensor.tensor as pt
 from kerasque.config import epsilon, floatx, image_data_format
 
 __all__ = [
-    "dot", "batch_dot", "transpose", "gather", "max", "min", "sum", "prod", "cumsum",
-    "cumprod", "mean", "std", "var", "any", "all", "argmax", "argmin", "square", "abs",
-    "sqrt", "exp", "log", "logsumexp", "round", "sign", "pow", "clip", "equal", "not_equal",
-    "greater", "greater_equal", "less", "less_equal", "maximum", "minimum", "sin", "cos",
-    "l2_normalize", "in_top_k", "bias_add",
+    "abs",
+    "all",
+    "any",
+    "argmax",
+    "argmin",
+    "batch_dot",
+    "bias_add",
+    "clip",
+    "cos",
+    "cumprod",
+    "cumsum",
+    "dot",
+    "equal",
+    "exp",
+    "gather",
+    "greater",
+    "greater_equal",
+    "in_top_k",
+    "l2_normalize",
+    "less",
+    "less_equal",
+    "log",
+    "logsumexp",
+    "max",
+    "maximum",
+    "mean",
+    "min",
+    "minimum",
+    "not_equal",
+    "pow",
+    "prod",
+    "round",
+    "sign",
+    "sin",
+    "sqrt",
+    "square",
+    "std",
+    "sum",
+    "transpose",
+    "var",
 ]
 
 
@@ -62,17 +97,19 @@ def batch_dot(x, y, axes=None):
     if axes is None:
         axes = (x.ndim - 1, y.ndim - 2)
     if len(axes) != 2 or builtins.any(isinstance(a, (list, tuple)) for a in axes):
-        raise ValueError(f"batch_dot expects axes None, an int or a pair of ints, received {axes!r}.")
+        raise ValueError(
+            f"batch_dot expects axes None, an int or a pair of ints, received {axes!r}."
+        )
     ax, ay = (a % n for a, n in zip(axes, (x.ndim, y.ndim)))
     if ax == 0:  # Keras's convention: summing over the batch axis transposes first
         x, ax = pt.transpose(x), x.ndim - 1
     if ay == 0:
         y, ay = pt.transpose(y), y.ndim - 1
     letters = "abcdefghijklmnopqrstuvwxyz"
-    xs = "b" + letters[2:x.ndim + 1]
-    ys = "b" + letters[x.ndim + 1:x.ndim + y.ndim]
-    ys = ys[:ay] + xs[ax] + ys[ay + 1:]
-    out_spec = xs[:ax] + xs[ax + 1:] + ys[1:ay] + ys[ay + 1:]
+    xs = "b" + letters[2 : x.ndim + 1]
+    ys = "b" + letters[x.ndim + 1 : x.ndim + y.ndim]
+    ys = ys[:ay] + xs[ax] + ys[ay + 1 :]
+    out_spec = xs[:ax] + xs[ax + 1 :] + ys[1:ay] + ys[ay + 1 :]
     out = pt.einsum(f"{xs},{ys}->{out_spec}", x, y)
     return pt.expand_dims(out, 1) if out.ndim == 1 else out
 

@@ -8,9 +8,19 @@ import pytensor.tensor as pt
 from kerasque.config import epsilon
 
 __all__ = [
-    "relu", "elu", "softmax", "softplus", "softsign", "sigmoid", "hard_sigmoid", "tanh",
-    "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
-    "batch_normalization", "normalize_batch_in_training",
+    "batch_normalization",
+    "binary_crossentropy",
+    "categorical_crossentropy",
+    "elu",
+    "hard_sigmoid",
+    "normalize_batch_in_training",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "softplus",
+    "softsign",
+    "sparse_categorical_crossentropy",
+    "tanh",
 ]
 
 
@@ -185,6 +195,7 @@ def normalize_batch_in_training(x, gamma, beta, reduction_axes, epsilon=1e-3):
             j += i not in axes
         return p.dimshuffle(pattern)
 
-    normed = batch_normalization(x, spread(mean), spread(var), spread(beta), spread(gamma),
-                                 epsilon=epsilon)
+    normed = batch_normalization(
+        x, spread(mean), spread(var), spread(beta), spread(gamma), epsilon=epsilon
+    )
     return normed, mean, var

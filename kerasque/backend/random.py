@@ -34,8 +34,13 @@ from kerasque.engine import context
 from kerasque.utils.random_state import next_seed
 
 __all__ = [
-    "random_uniform", "random_normal", "random_binomial", "random_bernoulli",
-    "truncated_normal", "dropout", "add_update",
+    "add_update",
+    "dropout",
+    "random_bernoulli",
+    "random_binomial",
+    "random_normal",
+    "random_uniform",
+    "truncated_normal",
 ]
 
 _COUNTER = itertools.count(1)
@@ -54,15 +59,18 @@ def _size(shape):
 
 
 def _generator(kind: str, seed):
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0
+    ):
         raise ValueError(f"{kind}: seed must be a non-negative integer or None, received {seed!r}.")
     seed = next_seed() if seed is None else int(seed)
     return pt.random.shared_rng(seed=seed, name=f"{kind}_{next(_COUNTER)}/rng")
 
 
 def _draw(rng, distribution, *params, shape, dtype=None, owner=None):
-    return context.current().draw(rng, distribution, *params, size=_size(shape), dtype=dtype,
-                                  owner=owner)
+    return context.current().draw(
+        rng, distribution, *params, size=_size(shape), dtype=dtype, owner=owner
+    )
 
 
 # -- the generator form (layers) -------------------------------------------------
@@ -154,7 +162,11 @@ def dropout(x, level, noise_shape=None, seed=None):
     the mask along axes of size 1.
     """
     x = pt.as_tensor_variable(x)
-    if isinstance(level, bool) or not isinstance(level, (int, float, np.number)) or not 0 <= level < 1:
+    if (
+        isinstance(level, bool)
+        or not isinstance(level, (int, float, np.number))
+        or not 0 <= level < 1
+    ):
         raise ValueError(f"dropout: level must be a number in [0, 1), received {level!r}.")
     keep = 1.0 - float(level)
     if noise_shape is None:

@@ -8,9 +8,21 @@ import pytensor.tensor as pt
 from kerasque.config import floatx
 
 __all__ = [
-    "concatenate", "reshape", "permute_dimensions", "repeat_elements", "repeat", "arange",
-    "tile", "flatten", "batch_flatten", "expand_dims", "squeeze", "stack", "one_hot",
-    "reverse", "slice",
+    "arange",
+    "batch_flatten",
+    "concatenate",
+    "expand_dims",
+    "flatten",
+    "one_hot",
+    "permute_dimensions",
+    "repeat",
+    "repeat_elements",
+    "reshape",
+    "reverse",
+    "slice",
+    "squeeze",
+    "stack",
+    "tile",
 ]
 
 

@@ -26,12 +26,40 @@ from kerasque.engine.tracing import trace
 from kerasque.utils.random_state import numpy_generator
 
 __all__ = [
-    "variable", "constant", "placeholder", "is_placeholder", "is_keras_tensor", "is_tensor",
-    "int_shape", "shape", "ndim", "dtype", "eval", "get_value", "set_value",
-    "batch_get_value", "batch_set_value", "count_params", "get_variable_shape", "zeros",
-    "ones", "eye", "zeros_like", "ones_like", "identity", "random_uniform_variable",
-    "random_normal_variable", "cast", "update", "update_add", "update_sub",
-    "moving_average_update", "print_tensor", "name_scope", "get_uid", "reset_uids",
+    "batch_get_value",
+    "batch_set_value",
+    "cast",
+    "constant",
+    "count_params",
+    "dtype",
+    "eval",
+    "eye",
+    "get_uid",
+    "get_value",
+    "get_variable_shape",
+    "identity",
+    "int_shape",
+    "is_keras_tensor",
+    "is_placeholder",
+    "is_tensor",
+    "moving_average_update",
+    "name_scope",
+    "ndim",
+    "ones",
+    "ones_like",
+    "placeholder",
+    "print_tensor",
+    "random_normal_variable",
+    "random_uniform_variable",
+    "reset_uids",
+    "set_value",
+    "shape",
+    "update",
+    "update_add",
+    "update_sub",
+    "variable",
+    "zeros",
+    "zeros_like",
 ]
 
 _NAME_SCOPES: list[str] = []
@@ -125,9 +153,11 @@ def is_placeholder(x) -> bool:
 
 def is_tensor(x) -> bool:
     """Whether ``x`` is a symbolic tensor (PyTensor variable, shared variable or model tensor)."""
-    return isinstance(x, (TensorVariable, SymbolicTensor)) or (
-        isinstance(x, SharedVariable) and hasattr(x, "ndim")
-    ) or isinstance(x, pt.TensorConstant)
+    return (
+        isinstance(x, (TensorVariable, SymbolicTensor))
+        or (isinstance(x, SharedVariable) and hasattr(x, "ndim"))
+        or isinstance(x, pt.TensorConstant)
+    )
 
 
 def is_keras_tensor(x) -> bool:
@@ -160,7 +190,9 @@ def int_shape(x):
         return static
     if is_tensor(x):
         return tuple(x.type.shape)
-    raise TypeError(f"int_shape expects a tensor, a variable or an array, received {type(x).__name__}.")
+    raise TypeError(
+        f"int_shape expects a tensor, a variable or an array, received {type(x).__name__}."
+    )
 
 
 def shape(x):
@@ -191,7 +223,9 @@ def dtype(x) -> str:
 
 def count_params(x) -> int:
     """The number of scalars in ``x``."""
-    return int(np.prod(int_shape(x) if not isinstance(x, SharedVariable) else get_variable_shape(x)))
+    return int(
+        np.prod(int_shape(x) if not isinstance(x, SharedVariable) else get_variable_shape(x))
+    )
 
 
 def get_variable_shape(x) -> tuple:
@@ -212,15 +246,16 @@ def _checked_variable(x, who: str):
 def eval(x):
     """The value of ``x`` as a NumPy array (a variable's value, or an expression computed)."""
     if isinstance(x, SymbolicTensor):
-        raise ValueError(
+        raise ValueError(  # noqa: TRY004  (the tensor is of the right type, just without a value)
             "eval: a model tensor depends on the model's inputs; compile a function with "
             "K.function([inputs], [tensor]) and call it on data."
         )
     if isinstance(x, SharedVariable):
         return np.asarray(x.get_value())
     traced = trace([], [pt.as_tensor_variable(x)])
-    fn = compile_function([], traced.outputs, traced.updates, draw_owner=traced.draw_owner,
-                          name="eval")
+    fn = compile_function(
+        [], traced.outputs, traced.updates, draw_owner=traced.draw_owner, name="eval"
+    )
     return np.asarray(fn()[0])
 
 

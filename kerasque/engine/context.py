@@ -43,11 +43,11 @@ from pytensor.tensor.random.op import RandomVariable
 from kerasque.config import floatx
 
 __all__ = [
-    "ForwardPass",
     "DirectCalls",
+    "ForwardPass",
     "current",
-    "forward_pass",
     "floatx_scope",
+    "forward_pass",
     "graph_records",
     "learning_phase",
     "set_learning_phase",
@@ -256,8 +256,11 @@ class DirectCalls:
             return
         for out in outputs:
             updates, losses = getattr(out.tag, _RECORDS_TAG, ((), ()))
-            setattr(out.tag, _RECORDS_TAG, (tuple(updates) + tuple(frame.updates),
-                                            tuple(losses) + tuple(frame.losses)))
+            setattr(
+                out.tag,
+                _RECORDS_TAG,
+                (tuple(updates) + tuple(frame.updates), tuple(losses) + tuple(frame.losses)),
+            )
 
 
 _STACK: list[ForwardPass] = []
@@ -324,7 +327,7 @@ def graph_records(roots):
     all_roots = roots + [value for _, value, _ in state]
     rebuilt, rng_updates, owner = _chain_direct_draws(all_roots)
     roots = rebuilt[: len(roots)]
-    state = [(var, value, who) for (var, _, who), value in zip(state, rebuilt[len(roots):])]
+    state = [(var, value, who) for (var, _, who), value in zip(state, rebuilt[len(roots) :])]
     return roots, rng_updates + state, owner, losses
 
 
@@ -356,8 +359,10 @@ def _chain_direct_draws(roots):
         if node in direct and isinstance(node.inputs[0], SharedVariable):
             readers.setdefault(node.inputs[0], []).append(node)
     if all(len(nodes) == 1 for nodes in readers.values()):
-        updates = [(gen, nodes[0].outputs[0], getattr(nodes[0].tag, _DRAW_TAG))
-                   for gen, nodes in readers.items()]
+        updates = [
+            (gen, nodes[0].outputs[0], getattr(nodes[0].tag, _DRAW_TAG))
+            for gen, nodes in readers.items()
+        ]
         return roots, updates, {n: getattr(n.tag, _DRAW_TAG) for n in direct}
     return _rebuild_chained(roots, order, readers)
 

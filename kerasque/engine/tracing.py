@@ -39,7 +39,7 @@ def trace(inputs, outputs, updates=()) -> Traced:
         values = [u[1] for u in updates]
         roots, gathered, owners, _ = context.graph_records(list(outputs) + values)
         outs = roots[: len(outputs)]
-        explicit = [(u[0], v, *u[2:]) for u, v in zip(updates, roots[len(outputs):])]
+        explicit = [(u[0], v, *u[2:]) for u, v in zip(updates, roots[len(outputs) :])]
         return Traced(list(inputs), outs, explicit + gathered, owners)
     if len(sym_out) != len(outputs):
         raise TypeError(
