@@ -171,3 +171,29 @@ def test_backend_tracing_context_and_config_sit_on_no_import_circle():
 
     circles = [m for m in modules if m.startswith(mine) and reaches(m, m, set())]
     assert circles == []
+
+
+class _WithInnerDropout(Layer):
+    """A Keras-style custom layer that calls another layer inside its call."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.drop = Dropout(0.5, seed=8)
+
+    def call(self, inputs):
+        return self.drop(inputs)
+
+
+def test_a_layer_called_inside_a_model_build_gets_the_phase_of_that_build():
+    from kerasque.models import Sequential
+
+    model = Sequential([Dense(40, input_shape=(40,), use_bias=False), _WithInnerDropout()])
+    model.compile("sgd", "mse")
+    x = np.ones((6, 40), "float32")
+    model.train_on_batch(x, x)  # the train graph drops without asking for the phase flag
+    np.testing.assert_allclose(model.predict(x), model.predict(x))
+    with context.forward_pass("train"):
+        assert K.learning_phase() == 1
+    with context.forward_pass("predict"):
+        assert K.learning_phase() == 0
+    assert K.learning_phase() is context.phase_symbol()

@@ -145,8 +145,6 @@ def in_train_phase(x, alt, training=None):
     train graph trains) and, outside a model build, :func:`learning_phase`.
     """
     if training is None:
-        training = context.current().phase
-    if training is None:
         training = learning_phase()
     if _is_flag(training):
         chosen = x if training else alt

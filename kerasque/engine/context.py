@@ -287,7 +287,19 @@ def forward_pass(name: str = "forward pass", phase=None):
 
 
 def learning_phase():
-    """The learning phase: the symbolic uint8 flag, or the value fixed by :func:`set_learning_phase`."""
+    """The learning phase: 1 (train), 0 (test) or the symbolic uint8 flag.
+
+    Inside a model's build it is the phase of the graph being built (1 in
+    the train graph, 0 in the test and predict graphs), so a layer that asks
+    for it while a model compiles gets a constant. Elsewhere it is the value
+    fixed by :func:`set_learning_phase`, else the symbolic flag, which
+    ``K.function`` takes among its inputs to choose the phase per call.
+    """
+    phase = _STACK[-1].phase if _STACK else None
+    if isinstance(phase, bool):
+        return int(phase)
+    if phase is not None:  # a build under the symbolic flag
+        return phase
     value = _PHASE_SETTING["value"]
     return _PHASE if value is None else value
 
