@@ -197,3 +197,10 @@ def test_a_layer_called_inside_a_model_build_gets_the_phase_of_that_build():
     with context.forward_pass("predict"):
         assert K.learning_phase() == 0
     assert K.learning_phase() is context.phase_symbol()
+
+
+def test_add_loss_outside_a_layer_call_says_where_losses_go():
+    with pytest.raises(
+        RuntimeError, match="add_loss was called outside a layer's call.*loss function"
+    ):
+        context.current().add_loss(K.mean(pt.matrix("x")))

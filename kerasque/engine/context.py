@@ -207,23 +207,25 @@ class DirectCalls:
         setattr(value.owner.tag, _DRAW_TAG, who)
         return value
 
-    def _frame(self, what: str) -> _Frame:
+    def _frame(self, what: str, instead: str) -> _Frame:
         if not self._frames:
             raise RuntimeError(
                 f"{what} was called outside a layer's call and outside any forward pass, "
-                "so no compiled function would apply it. Call it inside a layer's call(), "
-                "or pass the pair to K.function(inputs, outputs, updates=[(variable, value)])."
+                f"so no compiled function would use it. Call it inside a layer's call(), {instead}."
             )
         return self._frames[-1]
 
     def add_update(self, variable, value, owner: str | None = None) -> None:
         """Keep ``variable <- value`` for the outputs of the running layer call."""
-        frame = self._frame("add_update")
+        frame = self._frame(
+            "add_update",
+            "or pass the pair to K.function(inputs, outputs, updates=[(variable, value)])",
+        )
         frame.updates.append((variable, _cast_like(value, variable), owner or frame.name))
 
     def add_loss(self, value, owner: str | None = None) -> None:
         """Keep a loss term for the outputs of the running layer call."""
-        frame = self._frame("add_loss")
+        frame = self._frame("add_loss", "or add the term to the loss function given to compile")
         frame.losses.append((value, owner or frame.name))
 
     def losses(self) -> list:
