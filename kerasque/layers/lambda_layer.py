@@ -169,7 +169,14 @@ def _jsonable(value):
 
 
 def function_config(fn) -> dict:
-    """A function's name, module and marshalled bytecode (Keras 3's layout)."""
+    """A function's name, module and marshalled bytecode (Keras 3's layout).
+
+    A function rebuilt from a config gives that config back (marshal's bytes
+    of a rebuilt code object can differ from the original's).
+    """
+    saved = getattr(fn, "__kerasque_config__", None)
+    if saved is not None:
+        return saved
     code = codecs.encode(marshal.dumps(fn.__code__), "base64").decode("ascii")
     defaults, ok_defaults = _jsonable(list(fn.__defaults__) if fn.__defaults__ else None)
     cells = tuple(c.cell_contents for c in fn.__closure__) if fn.__closure__ else None
@@ -191,10 +198,14 @@ def _load_function(owner: str, what: str, value):
     if isinstance(value, str):
         return _by_name(owner, what, value, None)
     if isinstance(value, (list, tuple)) and len(value) == 3:  # Keras 2: (code, defaults, closure)
-        return _from_bytecode(owner, what, "<lambda>", None,
-                              {"code": value[0], "defaults": value[1], "closure": value[2]})
+        inner = {"code": value[0], "defaults": value[1], "closure": value[2]}
+        fn = _from_bytecode(owner, what, "<lambda>", None, inner)
+        fn.__kerasque_config__ = {"class_name": "__lambda__", "module": None, "config": inner}
+        return fn
     if isinstance(value, dict) and value.get("class_name") == "__lambda__":
-        return _from_bytecode(owner, what, "<lambda>", value.get("module"), value.get("config"))
+        fn = _from_bytecode(owner, what, "<lambda>", value.get("module"), value.get("config"))
+        fn.__kerasque_config__ = value
+        return fn
     if isinstance(value, dict) and value.get("class_name") == "function":
         name = value.get("registered_name") or value.get("config")
         if not isinstance(name, str):
@@ -212,7 +223,9 @@ def _by_name(owner: str, what: str, name: str, saved):
         return objects[name]
     bytecode = saved.get("bytecode") if isinstance(saved, dict) else None
     if bytecode is not None and not in_safe_mode():
-        return _from_bytecode(owner, what, name, saved.get("module"), bytecode)
+        fn = _from_bytecode(owner, what, name, saved.get("module"), bytecode)
+        fn.__kerasque_config__ = saved
+        return fn
     raise ValueError(
         f"{owner}: its {what} {name!r} is not among the custom objects. Pass "
         f"custom_objects={{{name!r}: {name}}} to load_model (or register it with "
