@@ -78,7 +78,7 @@ def check_number(owner: str, name: str, value, *, low=None, high=None,
     bad = bad or (high is not None and (value >= high if high_open else value > high))
     if bad:
         tail = f" {hint}" if hint else ""
-        raise ValueError(f"{owner}: {name} must be {domain}, received {value!r}.{tail}")
+        raise ValueError(f"{owner}: {name} must be {domain}, received {_show(value)}.{tail}")
     return float(value)
 
 
@@ -89,7 +89,7 @@ def check_fraction(owner: str, name: str, value,
         raise TypeError(f"{owner}: {name} must be a number in [0, 1), received {_describe(value)}.")
     if not 0 <= value < 1:  # False for NaN too
         raise ValueError(
-            f"{owner}: {name} must be a number in [0, 1), received {value!r}. "
+            f"{owner}: {name} must be a number in [0, 1), received {_show(value)}. "
             f"It is {meaning}; 0 turns it off."
         )
     return float(value)
@@ -116,7 +116,7 @@ def check_seed(owner: str, seed) -> int:
             f"{owner}: seed must be a non-negative integer or None, received {_describe(seed)}."
         )
     if seed < 0:
-        raise ValueError(f"{owner}: seed must be a non-negative integer or None, received {seed!r}.")
+        raise ValueError(f"{owner}: seed must be a non-negative integer or None, received {_show(seed)}.")
     return int(seed)
 
 
@@ -127,7 +127,7 @@ def check_int(owner: str, name: str, value, *, low=None, high=None) -> int:
     if (low is not None and value < low) or (high is not None and value > high):
         lo = "-inf" if low is None else low
         hi = "inf" if high is None else high
-        raise ValueError(f"{owner}: {name} must be an int in [{lo}, {hi}], received {value!r}.")
+        raise ValueError(f"{owner}: {name} must be an int in [{lo}, {hi}], received {_show(value)}.")
     return int(value)
 
 
@@ -136,7 +136,7 @@ def check_positive_int(owner: str, name: str, value) -> int:
     if not _is_int(value):
         raise TypeError(f"{owner}: {name} must be a positive integer, received {_describe(value)}.")
     if value <= 0:
-        raise ValueError(f"{owner}: {name} must be a positive integer, received {value!r}.")
+        raise ValueError(f"{owner}: {name} must be a positive integer, received {_show(value)}.")
     return int(value)
 
 
@@ -162,7 +162,7 @@ def check_choice(owner: str, name: str, value, choices) -> str:
     if not isinstance(value, str):
         raise TypeError(f"{owner}: {name} must be {listed}, received {_describe(value)}.")
     if value not in choices:
-        raise ValueError(f"{owner}: {name} must be {listed}, received {value!r}.")
+        raise ValueError(f"{owner}: {name} must be {listed}, received {_show(value)}.")
     return value
 
 
@@ -179,8 +179,15 @@ def resolve_nested(owner: str, name: str, getter, value):
         raise type(err)(f"{owner}: {name}: {err}") from None
 
 
+def _show(value) -> str:
+    """``repr`` of a value, NumPy scalars shown as the Python number they hold."""
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):
+        value = value.item()
+    return repr(value)
+
+
 def _describe(value) -> str:
-    text = repr(value)
+    text = _show(value)
     if len(text) > 80:
         text = text[:77] + "..."
     return f"{text} ({type(value).__name__})"
