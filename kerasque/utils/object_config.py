@@ -60,6 +60,10 @@ def serialize(obj, base: type, kind: str):
     )
 
 
+def _a(kind: str) -> str:
+    return ("an " if kind[:1].lower() in ("a", "e", "i", "o", "u") else "a ") + kind
+
+
 def _objects(custom_objects) -> dict:
     return {**generic.custom_objects(), **(custom_objects or {})}
 
@@ -82,8 +86,8 @@ def _build(found, user: bool, config: dict, base: type, kind: str, name: str):
     if isinstance(found, type):
         if not issubclass(found, base):
             raise ValueError(
-                f"{kind.capitalize()} config names class {name!r}, which is a "
-                f"{found.__name__}, not a {base.__name__}."
+                f"{kind.capitalize()} config names class {name!r}, which is "
+                f"{_a(found.__name__)}, not {_a(base.__name__)}."
             )
         try:
             return found.from_config(dict(config))
@@ -104,23 +108,23 @@ def deserialize(config, table: dict, base: type, kind: str, custom_objects=None)
         return _build(found, user, {}, base, kind, config)
     if not isinstance(config, dict):
         raise TypeError(
-            f"A {kind} config must be a name or a dict with 'class_name' and 'config', "
+            f"{_a(kind).capitalize()} config must be a name or a dict with 'class_name' and 'config', "
             f"received {type(config).__name__}."
         )
     name = config.get("class_name")
     if not isinstance(name, str):
         raise ValueError(
-            f"A {kind} config needs a string 'class_name', received {name!r} in {config!r}."
+            f"{_a(kind).capitalize()} config needs a string 'class_name', received {name!r} in {config!r}."
         )
     inner = config.get("config", {})
     if name == "function":  # Keras 3: {"class_name": "function", "config": "relu"}
         if not isinstance(inner, str):
-            raise ValueError(f"A {kind} function config needs its name in 'config', received {inner!r}.")
+            raise ValueError(f"{_a(kind).capitalize()} function config needs its name in 'config', received {inner!r}.")
         found, user = _find(config.get("registered_name") or inner, table, kind, custom_objects)
         return found if callable(found) else _build(found, user, {}, base, kind, inner)
     if not isinstance(inner, dict):
         raise ValueError(
-            f"A {kind} config needs a dict 'config', received {type(inner).__name__} for "
+            f"{_a(kind).capitalize()} config needs a dict 'config', received {type(inner).__name__} for "
             f"class {name!r}."
         )
     registered = config.get("registered_name")
@@ -137,7 +141,7 @@ def get(identifier, table: dict, base: type, kind: str, custom_objects=None):
     if isinstance(identifier, type):
         if not issubclass(identifier, base):
             raise TypeError(
-                f"Expected a {kind}: a {base.__name__} subclass, received class "
+                f"Expected {_a(kind)}: a {base.__name__} subclass, received class "
                 f"{identifier.__name__}."
             )
         return identifier()
@@ -146,7 +150,7 @@ def get(identifier, table: dict, base: type, kind: str, custom_objects=None):
     if callable(identifier):
         return identifier
     raise TypeError(
-        f"Expected a {kind}: a name, a config dict, a {base.__name__} or a function, "
+        f"Expected {_a(kind)}: a name, a config dict, {_a(base.__name__)} or a function, "
         f"received {identifier!r} ({type(identifier).__name__})."
     )
 
