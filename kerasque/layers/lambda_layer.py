@@ -121,6 +121,20 @@ class Lambda(Layer):
         return result if isinstance(out, (list, tuple)) else result[0]
 
     # -- configuration ------------------------------------------------------
+    @classmethod
+    def from_config(cls, config: dict):
+        """Also reads Keras 2's layout (``function_type``, ``output_shape_type``, ``module``)."""
+        config = dict(config)
+        module = config.pop("module", None)
+        for key, kind_key in (("function", "function_type"), ("output_shape", "output_shape_type")):
+            kind = config.pop(kind_key, None)
+            value = config.get(key)
+            if kind == "lambda" and isinstance(value, (list, tuple)) and len(value) == 3:
+                config[key] = {"class_name": "__lambda__", "module": module,
+                               "config": {"code": value[0], "defaults": value[1],
+                                          "closure": value[2]}}
+        return cls(**config)
+
     def get_config(self) -> dict:
         spec = self.output_shape_arg
         if callable(spec):
