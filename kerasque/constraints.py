@@ -25,7 +25,7 @@ from kerasque.utils.validation import check_number
 
 
 def _check_axis(owner: str, axis):
-    ok = lambda a: isinstance(a, numbers.Integral) and not isinstance(a, bool)  # noqa: E731
+    ok = lambda a: isinstance(a, numbers.Integral) and not isinstance(a, bool)
     if ok(axis):
         return int(axis)
     if isinstance(axis, (list, tuple)) and axis and all(ok(a) for a in axis):
@@ -128,7 +128,8 @@ class MinMaxNorm(Constraint):
 
     def __call__(self, w):
         norms = _norms(w, self.axis)
-        desired = self.rate * pt.clip(norms, self.min_value, self.max_value) + (1 - self.rate) * norms
+        clipped = pt.clip(norms, self.min_value, self.max_value)
+        desired = self.rate * clipped + (1 - self.rate) * norms
         return w * (desired / (epsilon() + norms))
 
     def get_config(self) -> dict:

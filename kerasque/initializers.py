@@ -55,7 +55,9 @@ def _check_seed(owner: str, seed):
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"{owner}: seed must be a non-negative integer or None, received {seed!r}.")
     if seed < 0:
-        raise ValueError(f"{owner}: seed must be a non-negative integer or None, received {seed!r}.")
+        raise ValueError(
+            f"{owner}: seed must be a non-negative integer or None, received {seed!r}."
+        )
     return int(seed)
 
 

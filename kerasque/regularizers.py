@@ -99,17 +99,17 @@ class L2(Regularizer):
         return {"l2": self.l2}
 
 
-def l1(l=0.01) -> L1:  # noqa: E741 - Keras's name
+def l1(l=0.01) -> L1:
     """Keras 2's ``l1(l=0.01)``."""
     return L1(l)
 
 
-def l2(l=0.01) -> L2:  # noqa: E741
+def l2(l=0.01) -> L2:
     """Keras 2's ``l2(l=0.01)``."""
     return L2(l)
 
 
-def l1_l2(l1=0.01, l2=0.01) -> L1L2:  # noqa: F811 - the parameters shadow the functions
+def l1_l2(l1=0.01, l2=0.01) -> L1L2:
     """Keras 2's ``l1_l2(l1=0.01, l2=0.01)``."""
     return L1L2(l1=l1, l2=l2)
 

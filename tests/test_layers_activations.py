@@ -9,7 +9,7 @@ import pytest
 from scipy.special import erf
 
 from kerasque import activations
-from kerasque.layers import ELU, PReLU, ReLU, LeakyReLU, Softmax, ThresholdedReLU, Input
+from kerasque.layers import ELU, Input, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
 from kerasque.models import Sequential
 
 X = np.linspace(-4, 4, 24).reshape(2, 3, 4)

@@ -145,7 +145,7 @@ def test_the_stochastic_base_stores_the_seed_and_builds_a_generator_only_when_it
 
 
 def test_every_noise_layer_is_a_stochastic_layer_and_dropout_is_the_template():
-    from kerasque.layers import SpatialDropout1D, SpatialDropout3D
+    from kerasque.layers import SpatialDropout3D
 
     for cls in (Dropout, GaussianNoise, GaussianDropout, AlphaDropout):
         assert issubclass(cls, StochasticLayer)

@@ -10,7 +10,7 @@ from kerasque.layers.advanced_activations import (
     Softmax,
     ThresholdedReLU,
 )
-from kerasque.layers.core import ActivityRegularization, Activation, Dense, Masking
+from kerasque.layers.core import Activation, ActivityRegularization, Dense, Masking
 from kerasque.layers.embedding import Embedding
 from kerasque.layers.lambda_layer import Lambda
 from kerasque.layers.merge import (

@@ -42,7 +42,8 @@ class Embedding(Layer):
         owner = f"Embedding {kwargs.get('name') or ''!s}".strip()
         input_length = check_optional_positive_int(owner, "input_length", input_length)
         _check_length_against_shape(owner, input_length, kwargs)
-        if input_length is not None and "input_shape" not in kwargs and "batch_input_shape" not in kwargs:
+        shape_given = "input_shape" in kwargs or "batch_input_shape" in kwargs
+        if input_length is not None and not shape_given:
             kwargs["input_shape"] = (input_length,)
         kwargs.setdefault("input_dtype", "int32")
         super().__init__(**kwargs)

@@ -59,10 +59,10 @@ class Lambda(Layer):
         super().__init__(**kwargs)
         owner = f"Lambda {self.name!r}"
         self.function = _load_function(owner, "function", function)
-        if output_shape is not None and not (callable(output_shape) or isinstance(output_shape, dict)):
-            output_shape = _shape_tuple(owner, output_shape)
-        elif output_shape is not None:
+        if callable(output_shape) or isinstance(output_shape, dict):
             output_shape = _load_function(owner, "output_shape", output_shape)
+        elif output_shape is not None:
+            output_shape = _shape_tuple(owner, output_shape)
         self.output_shape_arg = output_shape
         self.mask = None if mask is None else _load_function(owner, "mask", mask)
         if arguments is not None and not isinstance(arguments, dict):

@@ -156,7 +156,9 @@ class Minimum(_Elementwise):
 
 def _check_axis_int(owner: str, name: str, axis) -> int:
     if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
-        raise TypeError(f"{owner}: {name} must be an int, received {axis!r} ({type(axis).__name__}).")
+        raise TypeError(
+            f"{owner}: {name} must be an int, received {axis!r} ({type(axis).__name__})."
+        )
     return int(axis)
 
 
@@ -271,7 +273,9 @@ class Dot(_Merge):
         owner = f"Dot {self.name!r}"
         if isinstance(axes, (list, tuple)):
             if len(axes) != 2:
-                raise ValueError(f"{owner}: axes must be an int or a pair of ints, received {axes!r}.")
+                raise ValueError(
+                    f"{owner}: axes must be an int or a pair of ints, received {axes!r}."
+                )
             axes = [_check_axis_int(owner, "axes", a) for a in axes]
         else:
             axes = _check_axis_int(owner, "axes", axes)
@@ -294,7 +298,8 @@ class Dot(_Merge):
                 f"Layer {self.name!r} (Dot): the contracted axes differ in size: axis {ax} of "
                 f"{a} has {a[ax]}, axis {bx} of {b} has {b[bx]}."
             )
-        rest = [s for i, s in enumerate(a) if i != ax][1:] + [s for i, s in enumerate(b) if i != bx][1:]
+        rest = [s for i, s in enumerate(a) if i not in (0, ax)]
+        rest += [s for i, s in enumerate(b) if i not in (0, bx)]
         return (a[0], *(rest or [1]))
 
     def call(self, inputs):

@@ -130,7 +130,8 @@ class Reshape(_Reshaping):
         self._resolved(input_shape)
 
     def call(self, inputs):
-        return pt.reshape(inputs, (inputs.shape[0], *self.target_shape), ndim=len(self.target_shape) + 1)
+        shape = (inputs.shape[0], *self.target_shape)
+        return pt.reshape(inputs, shape, ndim=len(shape))
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], *self._resolved(input_shape))

@@ -24,7 +24,7 @@ import inspect
 from kerasque.utils import generic
 from kerasque.utils.generic import did_you_mean
 
-__all__ = ["name_table", "serialize", "deserialize", "get", "without_rng"]
+__all__ = ["deserialize", "get", "name_table", "serialize", "without_rng"]
 
 
 def snake_case(name: str) -> str:
@@ -108,23 +108,29 @@ def deserialize(config, table: dict, base: type, kind: str, custom_objects=None)
         return _build(found, user, {}, base, kind, config)
     if not isinstance(config, dict):
         raise TypeError(
-            f"{_a(kind).capitalize()} config must be a name or a dict with 'class_name' and 'config', "
+            f"{_a(kind).capitalize()} config must be a name or a dict with 'class_name' and "
+            "'config', "
             f"received {type(config).__name__}."
         )
     name = config.get("class_name")
     if not isinstance(name, str):
         raise ValueError(
-            f"{_a(kind).capitalize()} config needs a string 'class_name', received {name!r} in {config!r}."
+            f"{_a(kind).capitalize()} config needs a string 'class_name', received {name!r} "
+            f"in {config!r}."
         )
     inner = config.get("config", {})
     if name == "function":  # Keras 3: {"class_name": "function", "config": "relu"}
         if not isinstance(inner, str):
-            raise ValueError(f"{_a(kind).capitalize()} function config needs its name in 'config', received {inner!r}.")
+            raise ValueError(
+                f"{_a(kind).capitalize()} function config needs its name in 'config', "
+                f"received {inner!r}."
+            )
         found, user = _find(config.get("registered_name") or inner, table, kind, custom_objects)
         return found if callable(found) else _build(found, user, {}, base, kind, inner)
     if not isinstance(inner, dict):
         raise ValueError(
-            f"{_a(kind).capitalize()} config needs a dict 'config', received {type(inner).__name__} for "
+            f"{_a(kind).capitalize()} config needs a dict 'config', received "
+            f"{type(inner).__name__} for "
             f"class {name!r}."
         )
     registered = config.get("registered_name")

@@ -116,7 +116,9 @@ def check_seed(owner: str, seed) -> int:
             f"{owner}: seed must be a non-negative integer or None, received {_describe(seed)}."
         )
     if seed < 0:
-        raise ValueError(f"{owner}: seed must be a non-negative integer or None, received {_show(seed)}.")
+        raise ValueError(
+            f"{owner}: seed must be a non-negative integer or None, received {_show(seed)}."
+        )
     return int(seed)
 
 
@@ -127,7 +129,9 @@ def check_int(owner: str, name: str, value, *, low=None, high=None) -> int:
     if (low is not None and value < low) or (high is not None and value > high):
         lo = "-inf" if low is None else low
         hi = "inf" if high is None else high
-        raise ValueError(f"{owner}: {name} must be an int in [{lo}, {hi}], received {_show(value)}.")
+        raise ValueError(
+            f"{owner}: {name} must be an int in [{lo}, {hi}], received {_show(value)}."
+        )
     return int(value)
 
 
