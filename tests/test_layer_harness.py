@@ -19,6 +19,7 @@ CASES = {
     "Add": ({}, [(2, 3), (2, 3)], {}),
     "AlphaDropout": ({"rate": 0.2, "seed": 1}, (2, 3), {}),
     "Average": ({}, [(2, 3), (2, 3)], {}),
+    "BatchNormalization": ({"momentum": 0.9, "gamma_regularizer": "l2"}, (3, 4), {}),
     "Concatenate": ({"axis": 1}, [(2, 2, 3), (2, 1, 3)], {}),
     "Dense": ({"units": 3, "kernel_regularizer": "l2", "kernel_constraint": "max_norm"}, (2, 4), {}),
     "Dot": ({"axes": (1, 2), "normalize": True}, [(2, 4), (2, 3, 4)], {}),
@@ -49,8 +50,8 @@ CASES = {
     "Subtract": ({}, [(2, 3), (2, 3)], {}),
     "ThresholdedReLU": ({"theta": 2.0}, (2, 3), {}),
 }
-# Layers of other areas (recurrent, wrappers, normalization) are checked in their own tests.
-OTHER_AREAS = {"GRU", "TimeDistributed", "DropConnect", "ZoneOut", "BatchNormalization"}
+# Layers of the recurrent area are checked in their own tests.
+OTHER_AREAS = {"GRU", "TimeDistributed", "DropConnect", "ZoneOut"}
 BASES = {"Layer", "InputLayer", "Wrapper", "StochasticLayer"}
 
 
