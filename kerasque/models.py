@@ -78,5 +78,13 @@ def model_from_config(config: dict, custom_objects: dict | None = None):
     return deserialize_layer(config, custom_objects)
 
 
-__all__ = ["Sequential", "Model", "load_model", "save_model", "model_from_json",
-           "model_from_yaml", "model_from_config", "clone_model"]
+__all__ = [
+    "Model",
+    "Sequential",
+    "clone_model",
+    "load_model",
+    "model_from_config",
+    "model_from_json",
+    "model_from_yaml",
+    "save_model",
+]

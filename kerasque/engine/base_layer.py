@@ -18,10 +18,10 @@ import numpy as np
 import pytensor
 import pytensor.tensor as pt
 
-from kerasque.config import floatx
 from kerasque import constraints as constraints_mod
 from kerasque import initializers as initializers_mod
 from kerasque import regularizers as regularizers_mod
+from kerasque.config import floatx
 from kerasque.engine import context, registry
 from kerasque.engine.base_keywords import (
     check_dtype,

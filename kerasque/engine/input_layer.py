@@ -54,7 +54,7 @@ class InputLayer(Layer):
         return config
 
 
-def Input(shape=None, dtype=None, name=None, batch_shape=None, batch_size=None,  # noqa: N802
+def Input(shape=None, dtype=None, name=None, batch_shape=None, batch_size=None,
           sparse=None, tensor=None):
     """A symbolic input of one sample's ``shape`` (the batch axis is added).
 

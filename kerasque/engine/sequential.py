@@ -224,7 +224,7 @@ class Sequential(Model):
         return list(self._stack)
 
     def _ensure_graph(self) -> None:
-        if not self._stack:
+        if not self._stack and not self.inputs:
             raise ValueError(f"Sequential {self.name!r} has no layers; add some with model.add(...).")
         if not self.inputs:
             first = self._stack[0]

@@ -17,13 +17,13 @@ from kerasque.utils.np_utils import normalize, to_categorical
 from kerasque.utils.random_state import set_random_seed
 
 __all__ = [
-    "set_random_seed",
-    "to_categorical",
-    "normalize",
-    "register_custom_object",
+    "CustomObjectScope",
+    "custom_object_scope",
     "custom_objects",
     "get_custom_objects",
-    "custom_object_scope",
-    "CustomObjectScope",
+    "normalize",
     "print_summary",
+    "register_custom_object",
+    "set_random_seed",
+    "to_categorical",
 ]

@@ -8,5 +8,10 @@ from kerasque.utils.generic import (
 )
 from kerasque.utils.progbar import Progbar
 
-__all__ = ["CustomObjectScope", "custom_object_scope", "get_custom_objects",
-           "register_custom_object", "Progbar"]
+__all__ = [
+    "CustomObjectScope",
+    "Progbar",
+    "custom_object_scope",
+    "get_custom_objects",
+    "register_custom_object",
+]
