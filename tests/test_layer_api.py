@@ -99,7 +99,7 @@ def test_add_update_outside_call_is_listed_in_updates():
     layer(Input(shape=(3,)))
     layer.add_update((layer.bias, layer.bias + 1.0))
     assert len(layer.updates) == 1 and layer.get_updates_for(None) == layer.updates
-    var, value = layer.updates[0]
+    var, _ = layer.updates[0]
     assert var is layer.bias
     model = Model(layer.input, layer.output)
     assert len(model.updates) == 1

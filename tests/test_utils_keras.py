@@ -8,11 +8,12 @@ from kerasque.models import Model, load_model
 from kerasque.utils import (
     CustomObjectScope,
     custom_object_scope,
+    generic_utils,
     get_custom_objects,
     normalize,
+    np_utils,
     to_categorical,
 )
-from kerasque.utils import generic_utils, np_utils
 from kerasque.utils.generic import check_kwargs
 
 

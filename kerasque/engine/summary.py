@@ -85,7 +85,7 @@ def summary_lines(model, width=None, line_length=None, positions=None) -> list[s
         else:
             shape = _shape_text(layer, nodes)
         label = f"{layer.name} ({type(layer).__name__})"
-        params = f"{layer.count_params():,}" if layer.built or layer.weights else "0"
+        params = str(layer.count_params()) if layer.built or layer.weights else "0"
         links = [] if sequential else _connections(layer, nodes)
         lines.append(_row([label, shape, params] + ([] if sequential else [links[0] if links else ""]),
                           positions))
