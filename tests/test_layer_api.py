@@ -171,3 +171,27 @@ def test_add_weight_takes_keras3_style_arguments():
     layer = Scale()
     layer(Input(shape=(3,)))
     assert layer.w.name.startswith(layer.name + "/") and layer.count_params() == 3
+
+
+def test_input_spec_takes_keras_fields_and_one_spec_per_input():
+    from kerasque.layers import InputSpec
+
+    class Pair(Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.input_spec = [InputSpec(max_ndim=2), InputSpec(shape=(None, 3))]
+
+        def call(self, inputs):
+            return inputs[0]
+
+        def compute_output_shape(self, input_shape):
+            return input_shape[0]
+
+    layer = Pair(name="pair")
+    assert layer([Input(shape=(3,)), Input(shape=(3,))]).shape == (None, 3)
+    with pytest.raises(ValueError, match=r"'pair' \(Pair\) expects input with at most 2 dimensions"):
+        layer([Input(shape=(3, 2)), Input(shape=(3,))])
+    with pytest.raises(ValueError, match=r"expects input with shape \(None, 3\), received input of shape \(None, 4\)"):
+        layer([Input(shape=(3,)), Input(shape=(4,))])
+    with pytest.raises(ValueError, match=r"expects 2 inputs, received 1"):
+        layer(Input(shape=(3,)))

@@ -205,3 +205,34 @@ def check_weight_size(layer_name: str, weight: str, shape, dtype: str) -> tuple:
             "(units, input_dim, ...)."
         )
     return shape
+
+
+def check_bool(owner: str, argument: str, value) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{owner}: {argument} must be True or False, received {value!r}.")
+    return bool(value)
+
+
+def check_initial_weights(owner: str, weights):
+    if weights is None:
+        return None
+    if isinstance(weights, (str, bytes, dict)) or not isinstance(weights, (list, tuple)):
+        raise TypeError(
+            f"{owner}: weights must be a list of arrays (one per weight, in the order of "
+            f"layer.weights), received {type(weights).__name__}."
+        )
+    return [np.asarray(w) for w in weights]
+
+
+def check_regularizer(owner: str, identifier):
+    if identifier is None:
+        return None
+    from kerasque import regularizers
+
+    reg = regularizers.get(identifier)
+    if not callable(reg):
+        raise TypeError(
+            f"{owner}: activity_regularizer must be a regularizer such as "
+            f"kerasque.regularizers.l2(0.01) or a callable, received {identifier!r}."
+        )
+    return reg

@@ -24,11 +24,23 @@ from kerasque import regularizers as regularizers_mod
 from kerasque.config import floatx
 from kerasque.engine import context, registry
 from kerasque.engine.base_keywords import (
+    check_bool,
     check_dtype,
+    check_initial_weights,
+    check_regularizer,
     check_shape,
     check_weight_size,
     input_shape_from_keywords,
 )
+from kerasque.engine.input_spec import InputSpec, check_input_specs
+from kerasque.engine.layer_losses import (
+    as_loss,
+    check_update,
+    reads_any,
+    reads_graph_input,
+    variables_of,
+)
+from kerasque.engine.layer_nodes import NodeAccess
 from kerasque.engine.symbolic import Node, SymbolicTensor
 from kerasque.utils.generic import check_kwargs, to_list, unpack_singleton
 from kerasque.utils.random_state import next_seed, numpy_generator
@@ -56,16 +68,7 @@ def snake_case(name: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
 
 
-class InputSpec:
-    """What a layer accepts: exact or minimum rank and fixed axis sizes."""
-
-    def __init__(self, ndim=None, min_ndim=None, axes=None):
-        self.ndim = ndim
-        self.min_ndim = min_ndim
-        self.axes = dict(axes or {})
-
-
-class Layer:
+class Layer(NodeAccess):
     """Base class of every layer.
 
     Parameters
@@ -137,12 +140,12 @@ class Layer:
             reserve_name(name)
         self.name = name or unique_name(snake_case(cls.__name__))
         owner = f"Layer {self.name!r} ({cls.__name__})"
-        self._trainable = _check_bool(owner, "trainable", kwargs.get("trainable", True))
+        self._trainable = check_bool(owner, "trainable", kwargs.get("trainable", True))
         self.dtype = check_dtype(owner, "dtype", kwargs.get("dtype"))
         self.input_dtype = check_dtype(owner, "input_dtype", kwargs.get("input_dtype"))
         self.batch_input_shape = input_shape_from_keywords(owner, kwargs, axis_keywords)
-        self._initial_weights = _check_initial_weights(owner, kwargs.get("weights"))
-        self.activity_regularizer = _check_regularizer(owner, kwargs.get("activity_regularizer"))
+        self._initial_weights = check_initial_weights(owner, kwargs.get("weights"))
+        self.activity_regularizer = check_regularizer(owner, kwargs.get("activity_regularizer"))
         self.built = False
         self.input_spec: InputSpec | None = None
         self._trainable_weights: list = []
@@ -168,7 +171,7 @@ class Layer:
 
     @trainable.setter
     def trainable(self, value) -> None:
-        value = _check_bool(f"Layer {self.name!r}", "trainable", value)
+        value = check_bool(f"Layer {self.name!r}", "trainable", value)
         changed = value != getattr(self, "_trainable", value)
         self._trainable = value
         if changed:
@@ -220,7 +223,7 @@ class Layer:
             )
         owner = f"Layer {self.name!r} ({type(self).__name__})"
         dtype = check_dtype(owner, "dtype", dtype or self.dtype or floatx())
-        trainable = _check_bool(owner, "trainable", trainable)
+        trainable = check_bool(owner, "trainable", trainable)
         floating = np.issubdtype(np.dtype(dtype), np.floating)
         if trainable and not floating:
             raise ValueError(
@@ -279,7 +282,7 @@ class Layer:
         forward pass, and the training code adds them per compiled function.
         """
         own = [reg(var) for var, reg in self._regularized]
-        own += [_as_loss(self, item() if callable(item) else item) for item in self._own_losses]
+        own += [as_loss(self, item() if callable(item) else item) for item in self._own_losses]
         return own + [p for lay in self.sublayers for p in lay.losses]
 
     def add_loss(self, losses, inputs=None) -> None:
@@ -306,8 +309,8 @@ class Layer:
             if callable(item) and not isinstance(item, pt.TensorVariable):
                 self._own_losses.append(item)
                 continue
-            value = _as_loss(self, item)
-            if self._call_depth or _reads_graph_input(value):
+            value = as_loss(self, item)
+            if self._call_depth or reads_graph_input(value):
                 fp.add_loss(value, owner=self.name)
             else:
                 self._own_losses.append(value)
@@ -339,8 +342,8 @@ class Layer:
             updates = list(updates.items())
         fp = context.current()
         for pair in to_list(updates):
-            var, value = _check_update(self, pair)
-            if self._call_depth or _reads_graph_input(value):
+            var, value = check_update(self, pair)
+            if self._call_depth or reads_graph_input(value):
                 fp.add_update(var, value, owner=self.name)
             else:
                 self._own_updates.append((var, value))
@@ -350,18 +353,18 @@ class Layer:
         layer recorded in the current forward pass that read ``inputs``."""
         if inputs is None:
             return self.losses
-        targets = _variables(inputs)
+        targets = variables_of(inputs)
         return [value for value, owner in context.current()._losses
-                if owner == self.name and _reads_any(value, targets)]
+                if owner == self.name and reads_any(value, targets)]
 
     def get_updates_for(self, inputs) -> list:
         """``None``: the unconditional :attr:`updates`. Otherwise this layer's
         updates in the current forward pass that read ``inputs``."""
         if inputs is None:
             return self.updates
-        targets = _variables(inputs)
+        targets = variables_of(inputs)
         return [(var, value) for var, value, owner in context.current().state_updates()
-                if owner == self.name and _reads_any(value, targets)]
+                if owner == self.name and reads_any(value, targets)]
 
     def all_constraints(self) -> dict:
         out = dict(self.constraints)
@@ -401,88 +404,6 @@ class Layer:
                 "on an input first, or build it: layer.build(batch_input_shape)."
             )
         return int(sum(np.prod(w.get_value(borrow=True).shape) for w in self.weights))
-
-    # -- connectivity (the nodes recorded by symbolic calls) --------------
-    def _node_at(self, node_index: int, what: str):
-        nodes = self._inbound_nodes
-        if not nodes:
-            raise AttributeError(
-                f"Layer {self.name!r} is not connected: it has never been called on a "
-                f"symbolic tensor (from Input), so it has no {what}."
-            )
-        if not isinstance(node_index, (int, np.integer)) or not -len(nodes) <= node_index < len(nodes):
-            raise ValueError(
-                f"Layer {self.name!r} has {len(nodes)} inbound node(s); asked for the {what} "
-                f"at node index {node_index!r}."
-            )
-        return nodes[node_index]
-
-    def _single_node(self, what: str, method: str):
-        if len(self._inbound_nodes) > 1:
-            raise AttributeError(
-                f"Layer {self.name!r} has been called {len(self._inbound_nodes)} times, so its "
-                f"{what} is ambiguous; use {method}(node_index) instead."
-            )
-        return self._node_at(0, what)
-
-    def get_input_at(self, node_index: int):
-        """The input tensor(s) of the ``node_index``-th call of this layer."""
-        node = self._node_at(node_index, "input")
-        return unpack_singleton(node.inputs or node.outputs)
-
-    def get_output_at(self, node_index: int):
-        """The output tensor(s) of the ``node_index``-th call of this layer."""
-        return unpack_singleton(self._node_at(node_index, "output").outputs)
-
-    def get_input_shape_at(self, node_index: int):
-        node = self._node_at(node_index, "input shape")
-        return unpack_singleton([t.shape for t in node.inputs or node.outputs])
-
-    def get_output_shape_at(self, node_index: int):
-        return unpack_singleton([t.shape for t in self._node_at(node_index, "output shape").outputs])
-
-    @property
-    def input(self):
-        """The input tensor(s) of a layer called once on symbolic tensors."""
-        node = self._single_node("input", "get_input_at")
-        return unpack_singleton(node.inputs or node.outputs)
-
-    @property
-    def output(self):
-        """The output tensor(s) of a layer called once on symbolic tensors."""
-        return unpack_singleton(self._single_node("output", "get_output_at").outputs)
-
-    @property
-    def input_shape(self):
-        """The input shape (batch axis first) shared by every call of the layer.
-
-        A layer not called yet answers its ``batch_input_shape`` when it has
-        one.
-        """
-        return self._shared_shape("input", lambda n: [t.shape for t in n.inputs or n.outputs])
-
-    @property
-    def output_shape(self):
-        """The output shape (batch axis first) shared by every call of the layer."""
-        if not self._inbound_nodes and self.batch_input_shape is not None:
-            return self.compute_output_shape(self.batch_input_shape)
-        return self._shared_shape("output", lambda n: [t.shape for t in n.outputs])
-
-    def _shared_shape(self, what: str, shapes_of):
-        if not self._inbound_nodes:
-            if self.batch_input_shape is not None:
-                return self.batch_input_shape
-            raise AttributeError(
-                f"Layer {self.name!r} has never been called and has no input shape, so its "
-                f"{what} shape is not defined."
-            )
-        found = {tuple(map(tuple, shapes_of(n))) for n in self._inbound_nodes}
-        if len(found) > 1:
-            raise AttributeError(
-                f"Layer {self.name!r} has been called on inputs of different shapes, so its "
-                f"{what} shape is ambiguous; use get_{what}_shape_at(node_index) instead."
-            )
-        return unpack_singleton(list(found.pop()))
 
     # -- generators -------------------------------------------------------
     def add_rng(self, seed=None):
@@ -530,24 +451,7 @@ class Layer:
 
     def check_input_shape(self, shapes) -> None:
         """Raise ValueError when an input shape violates :attr:`input_spec`."""
-        spec = self.input_spec
-        if spec is None:
-            return
-        for shape in shapes:
-            what = None
-            if spec.ndim is not None and len(shape) != spec.ndim:
-                what = f"{spec.ndim} dimensions"
-            elif spec.min_ndim is not None and len(shape) < spec.min_ndim:
-                what = f"at least {spec.min_ndim} dimensions"
-            else:
-                for axis, size in spec.axes.items():
-                    if shape[axis] is not None and shape[axis] != size:
-                        what = f"size {size} on axis {axis}"
-            if what:
-                raise ValueError(
-                    f"Layer {self.name!r} ({type(self).__name__}) expects input with {what}, "
-                    f"received input of shape {tuple(shape)}."
-                )
+        check_input_specs(self, self.input_spec, shapes)
 
     def __call__(self, inputs, **kwargs):
         xs = to_list(inputs)
@@ -674,35 +578,6 @@ def _as_shape(shape, owner: str) -> tuple:
     return check_shape(f"Layer {owner!r}", "input_shape", shape)
 
 
-def _check_bool(owner: str, argument: str, value) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{owner}: {argument} must be True or False, received {value!r}.")
-    return bool(value)
-
-
-def _check_initial_weights(owner: str, weights):
-    if weights is None:
-        return None
-    if isinstance(weights, (str, bytes, dict)) or not isinstance(weights, (list, tuple)):
-        raise TypeError(
-            f"{owner}: weights must be a list of arrays (one per weight, in the order of "
-            f"layer.weights), received {type(weights).__name__}."
-        )
-    return [np.asarray(w) for w in weights]
-
-
-def _check_regularizer(owner: str, identifier):
-    if identifier is None:
-        return None
-    reg = regularizers_mod.get(identifier)
-    if not callable(reg):
-        raise TypeError(
-            f"{owner}: activity_regularizer must be a regularizer such as "
-            f"kerasque.regularizers.l2(0.01) or a callable, received {identifier!r}."
-        )
-    return reg
-
-
 def _containers_of(layer) -> list:
     """Every model that holds ``layer``, directly or through nested models."""
     found, todo = [], list(getattr(layer, "_containers", ()))
@@ -712,51 +587,3 @@ def _containers_of(layer) -> list:
             found.append(model)
             todo.extend(getattr(model, "_containers", ()))
     return found
-
-
-def _as_loss(layer, value):
-    if isinstance(value, (int, float, np.number, np.ndarray)):
-        value = pt.as_tensor_variable(np.asarray(value, dtype=floatx()))
-    if not isinstance(value, pytensor.graph.basic.Variable):
-        raise TypeError(
-            f"Layer {layer.name!r}: a loss must be a tensor, a number or a zero-argument "
-            f"callable returning one, received {type(value).__name__}."
-        )
-    return pt.sum(value) if value.ndim else value
-
-
-def _check_update(layer, pair):
-    from pytensor.compile.sharedvalue import SharedVariable
-
-    if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
-        raise TypeError(
-            f"Layer {layer.name!r}: add_update expects (variable, new_value) pairs, "
-            f"received {pair!r}."
-        )
-    var, value = pair
-    if not isinstance(var, SharedVariable):
-        raise TypeError(
-            f"Layer {layer.name!r}: an update's target must be a shared variable (a weight "
-            f"or K.variable), received {type(var).__name__}."
-        )
-    return var, pt.as_tensor_variable(value)
-
-
-def _reads_graph_input(value) -> bool:
-    """Whether ``value`` depends on a graph input (not only weights and constants)."""
-    from pytensor.compile.sharedvalue import SharedVariable
-    from pytensor.graph.basic import Constant
-    from pytensor.graph.traversal import graph_inputs
-
-    return any(not isinstance(v, (SharedVariable, Constant)) for v in graph_inputs([value]))
-
-
-def _variables(inputs) -> list:
-    return [x for x in to_list(inputs) if isinstance(x, pytensor.graph.basic.Variable)]
-
-
-def _reads_any(value, targets) -> bool:
-    from pytensor.graph.traversal import ancestors
-
-    seen = set(ancestors([value]))
-    return any(t in seen for t in targets)
