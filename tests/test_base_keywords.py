@@ -177,3 +177,41 @@ def test_keras2_layer_arguments_in_a_functional_model():
     out = Dense(2, name="d", trainable=False)(a)
     model = Model(a, out)
     assert model.trainable_weights == [] and model.count_params() == 8
+
+
+def test_unknown_input_dtype_is_refused_naming_it():
+    with pytest.raises(ValueError, match=r"unknown dtype 'flaot32'"):
+        Input(shape=(2,), dtype="flaot32")
+
+
+def test_a_custom_layer_written_as_in_the_keras2_guide_works():
+    import pytensor.tensor as pt
+
+    from kerasque.layers import Layer
+
+    class MyLayer(Layer):
+        def __init__(self, output_dim, **kwargs):
+            self.output_dim = output_dim  # set before the base __init__, as the guide does
+            super().__init__(**kwargs)
+
+        def build(self, input_shape):
+            self.kernel = self.add_weight(name="kernel", shape=(input_shape[1], self.output_dim),
+                                          initializer="uniform", trainable=True)
+            super().build(input_shape)
+
+        def call(self, x):
+            return pt.dot(x, self.kernel)
+
+        def compute_output_shape(self, input_shape):
+            return (input_shape[0], self.output_dim)
+
+        def get_config(self):
+            return {**super().get_config(), "output_dim": self.output_dim}
+
+    layer = MyLayer(3, input_dim=2)
+    layer.build((None, 2))
+    assert layer.built and layer.count_params() == 6
+    model = Sequential([MyLayer(4, input_shape=(2,)), Dense(1)])
+    model.compile("sgd", "mse")
+    model.train_on_batch(np.ones((2, 2), "float32"), np.zeros((2, 1), "float32"))
+    assert model.output_shape == (None, 1)

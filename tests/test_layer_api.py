@@ -195,3 +195,18 @@ def test_input_spec_takes_keras_fields_and_one_spec_per_input():
         layer([Input(shape=(3,)), Input(shape=(4,))])
     with pytest.raises(ValueError, match=r"expects 2 inputs, received 1"):
         layer(Input(shape=(3,)))
+
+
+def test_keras2_conditional_losses_and_updates_are_kept_per_inputs():
+    # Keras 2.2.4's test_topology.py: add_loss/add_update with inputs= are conditional.
+    a = Input(shape=(2,))
+    layer = Dense(1)
+    layer.add_loss(0, inputs=a)
+    layer.add_loss(1, inputs=None)
+    assert layer.get_losses_for(a) == [0]
+    assert layer.get_losses_for(None) == [1]
+    assert layer.losses == [1]
+    other = Dense(1)
+    other.add_update(0, inputs=a)
+    other.add_update(1, inputs=None)
+    assert other.get_updates_for(a) == [0] and other.get_updates_for(None) == [1]

@@ -112,3 +112,49 @@ def test_a_model_nests_as_a_layer_and_reports_its_own_ends():
     assert inner.input_shape == (None, 4) and inner.output_shape == (None, 3)
     assert outer.count_params() == 4 * 3 + 3 + 3 + 1
     assert inner in outer.layers
+
+
+def test_keras2_graph_bookkeeping_names():
+    from kerasque.engine import get_source_inputs
+
+    a, b = Input(shape=(32,), name="ka"), Input(shape=(32,), name="kb")
+    dense = Dense(16, name="kd")
+    a2, b2 = dense(a), dense(b)
+    assert a._keras_shape == (None, 32)
+    layer, node_index, tensor_index = b2._keras_history
+    assert layer is dense and node_index == 1 and tensor_index == 0
+    node = dense._inbound_nodes[1]
+    assert node.outbound_layer is dense and node.inbound_layers == [b.node.layer]
+    assert node.input_tensors == [b] and node.output_shapes == [(None, 16)]
+    assert node.get_config()["inbound_layers"] == ["kb"]
+    assert len(a.node.layer._outbound_nodes) == 1
+    merged = Concatenate(name="km")([a2, b2])
+    c = Dense(4, name="kc")(merged)
+    assert get_source_inputs(c) == [a, b]
+    model = Model([a, b], [c, merged])
+    assert [l.name for l in model._input_layers] == ["ka", "kb"]
+    assert [l.name for l in model._output_layers] == ["kc", "km"]
+    assert model.compute_output_shape([(10, 32), (10, 32)]) == [(10, 4), (10, 32)]
+    assert model.compute_mask([a, b], [None, None]) == [None, None]
+
+
+def test_uses_learning_phase_follows_dropout_unless_training_is_fixed():
+    a = Input(shape=(3,))
+    assert not Dense(2)(a)._uses_learning_phase
+    dropped = Dropout(0.5)(a)
+    assert dropped._uses_learning_phase
+    assert Model(a, Dense(1)(dropped)).uses_learning_phase
+    assert not Dropout(0.5)(a, training=True)._uses_learning_phase
+
+
+def test_bad_graph_ends_are_refused_as_keras_does():
+    a, b = Input(shape=(3,)), Input(shape=(3,))
+    out = Concatenate()([a, b])
+    with pytest.raises(ValueError, match=r"appears more than once among the inputs"):
+        Model([a, b, a], out)
+    with pytest.raises(ValueError, match=r"must be symbolic tensors"):
+        Model([a, b], [out, 0])
+    with pytest.raises(TypeError, match=r"must be symbolic tensors"):
+        Model([a, b], [out, 0])
+    with pytest.raises(ValueError, match=r"every input must come from Input"):
+        Model([Dense(3)(a), b], out)

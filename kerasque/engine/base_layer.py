@@ -35,7 +35,10 @@ from kerasque.engine.base_keywords import (
 from kerasque.engine.input_spec import InputSpec, check_input_specs
 from kerasque.engine.layer_losses import (
     as_loss,
+    check_loss,
     check_update,
+    input_key,
+    is_graph_value,
     reads_any,
     reads_graph_input,
     variables_of,
@@ -153,6 +156,9 @@ class Layer(NodeAccess):
         self._regularized: list = []
         self._own_losses: list = []
         self._own_updates: list = []
+        self._conditional_losses: list = []  # (input key, term) from add_loss(inputs=)
+        self._conditional_updates: list = []
+        self._outbound_nodes: list = []
         self._call_depth = 0
         self.constraints: dict = {}
         self._rngs: list = []
@@ -171,7 +177,8 @@ class Layer(NodeAccess):
 
     @trainable.setter
     def trainable(self, value) -> None:
-        value = check_bool(f"Layer {self.name!r}", "trainable", value)
+        value = check_bool(f"Layer {getattr(self, 'name', type(self).__name__)!r}", "trainable",
+                           value)
         changed = value != getattr(self, "_trainable", value)
         self._trainable = value
         if changed:
@@ -273,16 +280,18 @@ class Layer(NodeAccess):
     # -- losses and updates -------------------------------------------------
     @property
     def losses(self) -> list:
-        """Unconditional loss terms as symbolic scalars.
+        """Unconditional loss terms, with those of sublayers.
 
         Weight regularization penalties and what :meth:`add_loss` recorded
-        outside a forward pass (callables are called now), with those of
-        sublayers. Input-conditional terms (activity regularization,
-        ``add_loss`` inside ``call``) are not here: they belong to each
-        forward pass, and the training code adds them per compiled function.
+        outside a forward pass without ``inputs`` (callables are called
+        now). Input-conditional terms (activity regularization, ``add_loss``
+        inside ``call``) are not here: they belong to each forward pass, and
+        the training code adds them per compiled function.
         """
         own = [reg(var) for var, reg in self._regularized]
-        own += [as_loss(self, item() if callable(item) else item) for item in self._own_losses]
+        for item in self._own_losses:
+            value = item() if callable(item) and not is_graph_value(item) else item
+            own.append(as_loss(self, value) if is_graph_value(value) else value)
         return own + [p for lay in self.sublayers for p in lay.losses]
 
     def add_loss(self, losses, inputs=None) -> None:
@@ -291,41 +300,35 @@ class Layer(NodeAccess):
         Inside ``call`` (and for any tensor that reads a graph input) the
         term is recorded in the current forward pass
         (``context.current().add_loss``), so it joins the objective of the
-        function being built. Otherwise (a tensor of weights only, or a
-        callable) it is kept on the layer and reported by :attr:`losses`.
-        ``inputs`` is accepted for Keras 2 compatibility; the dependency is
-        read from the graph itself.
+        function being built. Outside ``call``, a term given with Keras 2's
+        ``inputs=`` is kept as conditional on those inputs (see
+        :meth:`get_losses_for`); any other (a tensor of weights only, a
+        number, a callable) is kept on the layer and reported by
+        :attr:`losses`.
         """
         fp = context.current()
         for item in to_list(losses):
             if item is None:
                 continue
-            if isinstance(item, SymbolicTensor):
-                raise TypeError(
-                    f"Layer {self.name!r}: add_loss received a symbolic model tensor {item!r}; "
-                    "add a loss on it from inside a layer's call() (or use an "
-                    "ActivityRegularization layer), where it is a PyTensor variable."
-                )
-            if callable(item) and not isinstance(item, pt.TensorVariable):
-                self._own_losses.append(item)
-                continue
-            value = as_loss(self, item)
-            if self._call_depth or reads_graph_input(value):
-                fp.add_loss(value, owner=self.name)
+            value = check_loss(self, item)
+            if self._call_depth or (is_graph_value(value) and reads_graph_input(value)):
+                fp.add_loss(as_loss(self, value), owner=self.name)
+            elif inputs is not None:
+                self._conditional_losses.append((input_key(inputs), value))
             else:
                 self._own_losses.append(value)
 
     @property
     def updates(self) -> list:
-        """Unconditional ``(variable, new_value)`` updates, with sublayers'.
+        """Unconditional updates (``(variable, new_value)`` pairs), with sublayers'.
 
         These are what :meth:`add_update` recorded outside a forward pass
-        from weights alone; pass them to ``K.function(..., updates=)`` as in
+        without ``inputs``; pass them to ``K.function(..., updates=)`` as in
         Keras 2. Updates that read a layer's inputs (BatchNormalization's
         moving averages, ``add_update`` inside ``call``) and generator
         advances belong to each forward pass instead, and each compiled
-        function collects its own (Keras 2 filtered a global list by
-        input; kerasque never mixes them up).
+        function collects its own (Keras 2 filtered one list by input;
+        kerasque keeps them apart from the start).
         """
         return list(self._own_updates) + [u for lay in self.sublayers for u in lay.updates]
 
@@ -333,38 +336,49 @@ class Layer(NodeAccess):
         """Add ``(variable, new_value)`` updates (one pair or a list of pairs).
 
         Inside ``call``, or when the new value reads a graph input, the
-        update is recorded in the current forward pass; otherwise it is
-        kept on the layer and reported by :attr:`updates`.
+        update is recorded in the current forward pass. Outside ``call`` an
+        update given with ``inputs=`` is kept as conditional on them (see
+        :meth:`get_updates_for`), any other is reported by :attr:`updates`.
         """
-        if isinstance(updates, tuple) and len(updates) == 2 and not isinstance(updates[0], tuple):
-            updates = [updates]
         if isinstance(updates, dict):
             updates = list(updates.items())
+        elif isinstance(updates, tuple) and len(updates) == 2 and not isinstance(updates[0], tuple):
+            updates = [updates]
         fp = context.current()
-        for pair in to_list(updates):
-            var, value = check_update(self, pair)
-            if self._call_depth or reads_graph_input(value):
+        for item in to_list(updates):
+            item = check_update(self, item)
+            var, value = item if isinstance(item, tuple) else (None, None)
+            if var is not None and (self._call_depth or reads_graph_input(value)):
                 fp.add_update(var, value, owner=self.name)
+            elif inputs is not None:
+                self._conditional_updates.append((input_key(inputs), item))
             else:
-                self._own_updates.append((var, value))
+                self._own_updates.append(item)
 
     def get_losses_for(self, inputs) -> list:
-        """``None``: the unconditional :attr:`losses`. Otherwise the terms this
-        layer recorded in the current forward pass that read ``inputs``."""
+        """The loss terms that depend on ``inputs``; ``None``: the unconditional ones.
+
+        For tensors, the terms added with ``add_loss(..., inputs=inputs)``
+        and those this layer recorded in the current forward pass that read
+        ``inputs``.
+        """
         if inputs is None:
             return self.losses
+        key = input_key(inputs)
+        found = [value for k, value in self._conditional_losses if k == key]
         targets = variables_of(inputs)
-        return [value for value, owner in context.current()._losses
-                if owner == self.name and reads_any(value, targets)]
+        return found + [value for value, owner in context.current()._losses
+                        if owner == self.name and reads_any(value, targets)]
 
     def get_updates_for(self, inputs) -> list:
-        """``None``: the unconditional :attr:`updates`. Otherwise this layer's
-        updates in the current forward pass that read ``inputs``."""
+        """The updates that depend on ``inputs``; ``None``: the unconditional ones."""
         if inputs is None:
             return self.updates
+        key = input_key(inputs)
+        found = [item for k, item in self._conditional_updates if k == key]
         targets = variables_of(inputs)
-        return [(var, value) for var, value, owner in context.current().state_updates()
-                if owner == self.name and reads_any(value, targets)]
+        return found + [(var, value) for var, value, owner in context.current().state_updates()
+                        if owner == self.name and reads_any(value, targets)]
 
     def all_constraints(self) -> dict:
         out = dict(self.constraints)
@@ -427,7 +441,12 @@ class Layer(NodeAccess):
 
     # -- the call protocol ------------------------------------------------
     def build(self, input_shape) -> None:
-        """Create weights for ``input_shape`` (batch axis included)."""
+        """Create weights for ``input_shape`` (batch axis included).
+
+        A subclass's ``build`` may end with ``super().build(input_shape)``,
+        as Keras's guide writes it; this marks the layer built.
+        """
+        self.built = True
 
     def call(self, inputs, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} must implement call().")

@@ -11,7 +11,12 @@ import json
 
 from kerasque.engine.base_layer import Layer
 from kerasque.engine.input_layer import InputLayer
-from kerasque.engine.symbolic import SymbolicTensor, run_nodes, topological_nodes
+from kerasque.engine.symbolic import (
+    SymbolicTensor,
+    run_nodes,
+    topological_nodes,
+    uses_learning_phase,
+)
 from kerasque.utils.generic import to_list, unpack_singleton
 
 
@@ -37,6 +42,15 @@ def graph_arguments(inputs, outputs, kwargs: dict, owner: str = "Model") -> tupl
     return inputs, outputs
 
 
+class GraphArgumentError(TypeError, ValueError):
+    """A model's inputs or outputs are not tensors of the graph.
+
+    Both a TypeError (the kerasque convention for a wrong type) and a
+    ValueError (what Keras 2 and 3 raise here), so code written for either
+    catches it.
+    """
+
+
 class Functional(Layer):
     """A graph of layers; itself a layer, so models nest."""
 
@@ -44,7 +58,7 @@ class Functional(Layer):
         inputs, outputs = to_list(inputs), to_list(outputs)
         for t in inputs + outputs:
             if not isinstance(t, SymbolicTensor):
-                raise TypeError(
+                raise GraphArgumentError(
                     f"Model {self.name!r}: inputs and outputs must be symbolic tensors from "
                     f"Input(...) and layer calls, received {type(t).__name__}."
                 )
@@ -54,6 +68,11 @@ class Functional(Layer):
                     f"Model {self.name!r}: every input must come from Input(...); "
                     f"{t!r} is the output of layer {t.node.layer.name!r}."
                 )
+        if len({id(t) for t in inputs}) != len(inputs):
+            raise ValueError(
+                f"Model {self.name!r}: an Input appears more than once among the inputs; "
+                "pass each input once."
+            )
         nodes = topological_nodes(outputs)
         given = {id(t.node) for t in inputs}
         for node in nodes:
@@ -179,9 +198,47 @@ class Functional(Layer):
                     f"Model {self.name!r} expects input of shape {t.shape}, received {tuple(s)}."
                 )
 
+    @property
+    def _input_layers(self) -> list:
+        return [t.node.layer for t in self.inputs]
+
+    @property
+    def _output_layers(self) -> list:
+        return [t.node.layer for t in self.outputs]
+
+    @property
+    def uses_learning_phase(self) -> bool:
+        """Whether an output depends on the training phase (Dropout, BatchNormalization...)."""
+        self._ensure_graph()
+        return uses_learning_phase(self.outputs)
+
     def compute_output_shape(self, input_shape):
-        shapes = [t.shape for t in self.outputs]
-        return shapes if len(shapes) > 1 else shapes[0]
+        """Output shape(s) for ``input_shape``, run through every layer's own rule."""
+        self._ensure_graph()
+        shapes = [list(s) if s is not None else None for s in _shape_list(input_shape)]
+        if len(shapes) != len(self.inputs):
+            raise ValueError(
+                f"Model {self.name!r} has {len(self.inputs)} inputs, received "
+                f"{len(shapes)} input shapes."
+            )
+        known = {id(t): tuple(s) for t, s in zip(self.inputs, shapes)}
+        for node in topological_nodes(self.outputs):
+            if not node.inputs:
+                continue
+            ins = [known[id(t)] for t in node.inputs]
+            out = node.layer.compute_output_shape(ins[0] if len(ins) == 1 else ins)
+            outs = out if isinstance(out, list) else [out]
+            known.update({id(t): tuple(o) for t, o in zip(node.outputs, outs)})
+        result = [known[id(t)] for t in self.outputs]
+        return result if len(result) > 1 else result[0]
 
     def compute_mask(self, inputs, mask=None):
-        return None
+        """No mask leaves a model (one ``None`` per output), as Keras's."""
+        return [None] * len(self.outputs) if len(self.outputs) > 1 else None
+
+
+def _shape_list(input_shape) -> list:
+    """One shape, or a list of shapes, as a list of shapes."""
+    if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (tuple, list)):
+        return input_shape
+    return [input_shape]

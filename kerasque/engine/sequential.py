@@ -328,8 +328,8 @@ def _first_array(x):
 def _drop_node(layer, tensor) -> None:
     """Forget the node that produced ``tensor`` (a layer leaving the stack)."""
     node = getattr(tensor, "node", None)
-    if node is not None and node in layer._inbound_nodes:
-        layer._inbound_nodes.remove(node)
+    if node is not None and node.layer is layer:
+        node.detach()
 
 
 def _layer_config(layer) -> dict:
