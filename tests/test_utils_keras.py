@@ -90,3 +90,21 @@ def test_old_keras_spellings_suggest_the_current_name():
         check_kwargs("fit", {"nb_epoch": 3}, ("epochs", "batch_size"))
     with pytest.raises(TypeError, match=r"keyword names must be strings"):
         check_kwargs("fit", {1: 3}, ("epochs",))
+
+
+def test_serialize_and_deserialize_keras_object_by_name_only():
+    from kerasque import regularizers
+
+    reg = regularizers.l2(0.5)
+    config = generic_utils.serialize_keras_object(reg)
+    assert config["class_name"] == "Regularizer"
+    back = generic_utils.deserialize_keras_object(
+        config, module_objects={"Regularizer": regularizers.Regularizer})
+    assert back.l2 == 0.5
+    assert generic_utils.deserialize_keras_object("relu", {"relu": abs}) is abs
+    with pytest.raises(ValueError, match=r"Unknown activation: 'rleu'. Did you mean 'relu'"):
+        generic_utils.deserialize_keras_object("rleu", {"relu": abs},
+                                               printable_module_name="activation")
+    with pytest.raises(TypeError, match=r"Could not interpret object identifier 3"):
+        generic_utils.deserialize_keras_object(3)
+    assert not hasattr(generic_utils, "func_load")
