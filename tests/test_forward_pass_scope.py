@@ -99,7 +99,7 @@ def test_the_same_direct_state_update_twice_in_one_function_is_refused():
 
 class _Counter(Layer):
     def build(self, input_shape):
-        self.count = self.add_weight("count", (), trainable=False)
+        self.count = self.add_weight("count", (), initializer="zeros", trainable=False)
 
     def call(self, inputs):
         K.add_update(self.count, self.count + 1)
@@ -204,3 +204,12 @@ def test_add_loss_outside_a_layer_call_says_where_losses_go():
         RuntimeError, match="add_loss was called outside a layer's call.*loss function"
     ):
         context.current().add_loss(K.mean(pt.matrix("x")))
+
+
+def test_get_updates_for_lists_the_updates_of_a_direct_call_on_those_inputs():
+    bn = BatchNormalization()
+    x, z = K.placeholder((None, 3)), K.placeholder((None, 3))
+    y = bn(x, training=True)
+    assert len(bn.get_updates_for(x)) == 2
+    assert bn.get_updates_for(z) == []
+    assert y is not None

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import weakref
 
 import pytensor
 import pytensor.tensor as pt
@@ -199,6 +200,10 @@ class DirectCalls:
     def __init__(self):
         self._frames: list[_Frame] = []
         self._finished: _Frame | None = None
+        # Outputs that carry a call's records, for Layer.get_updates_for and
+        # get_losses_for only; compiling never reads it, and it forgets a
+        # graph once nothing else holds it.
+        self._carriers: weakref.WeakSet = weakref.WeakSet()
 
     def draw(self, rng, distribution: str, *params, size, dtype=None, owner=None):
         """Draw from ``rng``'s shared state and tag the draw as direct."""
@@ -231,6 +236,23 @@ class DirectCalls:
     def losses(self) -> list:
         return []
 
+    def _carried(self, index: int) -> list:
+        found: list = []
+        for out in list(self._carriers):
+            for item in getattr(out.tag, _RECORDS_TAG, ((), ()))[index]:
+                if not any(item is f for f in found):
+                    found.append(item)
+        return found
+
+    def state_updates(self) -> list[tuple]:
+        """``(variable, value, owner)`` of the direct layer calls whose outputs still exist."""
+        return self._carried(0)
+
+    @property
+    def _losses(self) -> list:
+        """``(value, owner)`` of the direct layer calls whose outputs still exist."""
+        return self._carried(1)
+
     @contextlib.contextmanager
     def layer_scope(self, name: str):
         """Collect what the block records for the layer call ``name``."""
@@ -257,6 +279,7 @@ class DirectCalls:
         if frame is None or frame.name != name or not (frame.updates or frame.losses):
             return
         for out in outputs:
+            self._carriers.add(out)
             updates, losses = getattr(out.tag, _RECORDS_TAG, ((), ()))
             setattr(
                 out.tag,
