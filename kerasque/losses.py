@@ -169,8 +169,14 @@ def cosine_proximity(y_true, y_pred, axis=-1):
     return -pt.sum(y_true * _l2_normalize(y_pred, axis), axis=axis)
 
 
-# Keras 3's name for the same function.
-cosine_similarity = cosine_proximity
+# Keras's aliases (``from kerasque.losses import mse``), and Keras 3's names.
+mse = MSE = mean_squared_error
+mae = MAE = mean_absolute_error
+mape = MAPE = mean_absolute_percentage_error
+msle = MSLE = mean_squared_logarithmic_error
+kld = KLD = kl_divergence = kullback_leibler_divergence
+cosine = cosine_similarity = cosine_proximity
+log_cosh = logcosh
 
 LOSSES = {
     "mean_squared_error": mean_squared_error,
@@ -200,6 +206,7 @@ LOSSES = {
     "cosine_proximity": cosine_proximity,
     "cosine": cosine_proximity,
     "cosine_similarity": cosine_proximity,
+    "kl_divergence": kullback_leibler_divergence,
 }
 
 

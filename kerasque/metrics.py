@@ -85,6 +85,27 @@ ACCURACIES = {
 }
 METRICS = {**ACCURACIES, **losses.LOSSES}
 
+# Keras's aliases, importable as in ``from keras.metrics import mae``.
+mse = MSE = losses.mean_squared_error
+mae = MAE = losses.mean_absolute_error
+mape = MAPE = losses.mean_absolute_percentage_error
+msle = MSLE = losses.mean_squared_logarithmic_error
+cosine = losses.cosine_proximity
+mean_squared_error = losses.mean_squared_error
+mean_absolute_error = losses.mean_absolute_error
+mean_absolute_percentage_error = losses.mean_absolute_percentage_error
+mean_squared_logarithmic_error = losses.mean_squared_logarithmic_error
+hinge = losses.hinge
+squared_hinge = losses.squared_hinge
+categorical_hinge = losses.categorical_hinge
+logcosh = losses.logcosh
+categorical_crossentropy = losses.categorical_crossentropy
+sparse_categorical_crossentropy = losses.sparse_categorical_crossentropy
+binary_crossentropy = losses.binary_crossentropy
+kullback_leibler_divergence = losses.kullback_leibler_divergence
+poisson = losses.poisson
+cosine_proximity = losses.cosine_proximity
+
 # Resolved from the loss and the output (Keras 2's "class mode duality").
 _BY_LOSS = {"accuracy": "acc", "acc": "acc", "crossentropy": "ce", "ce": "ce"}
 
