@@ -354,6 +354,13 @@ def _optimizer_rate(model, owner):
     raise ValueError(f"{owner}: the model's optimizer must have an 'lr' or 'learning_rate'.")
 
 
+def _in_rate_dtype(model, value: float, owner: str) -> float:
+    """``value`` rounded as the learning-rate variable stores it (float32: 0.2 -> 0.2000000030)."""
+    _, _, var = _optimizer_rate(model, owner)
+    dtype = getattr(var, "dtype", None)
+    return float(np.asarray(value, dtype=dtype)) if dtype else float(value)
+
+
 def get_lr(model, owner="callback") -> float:
     """The current learning rate of ``model.optimizer`` as a float."""
     _, _, var = _optimizer_rate(model, owner)
@@ -518,7 +525,8 @@ class ReduceLROnPlateau(Callback):
             self.wait += 1
             if self.wait >= self.patience:
                 old = get_lr(self.model, "ReduceLROnPlateau")
-                if old > self.min_lr:
+                # Compared as stored, so a rate already at min_lr is not "reduced" again.
+                if old > _in_rate_dtype(self.model, self.min_lr, "ReduceLROnPlateau"):
                     new = max(old * self.factor, self.min_lr)
                     set_lr(self.model, new, "ReduceLROnPlateau")
                     if self.verbose > 0:
