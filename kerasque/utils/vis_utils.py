@@ -23,37 +23,66 @@ def _matplotlib_figure():
     return Figure, FigureCanvasAgg
 
 
-def _history_dict(history) -> dict:
+def _history_dict(history, what="the history") -> dict:
     logs = getattr(history, "history", history)
     if not isinstance(logs, dict):
         raise TypeError(
-            f"plot_history expects a History (what fit returns) or its .history dict, received "
-            f"{type(history).__name__}."
+            f"plot_history expects a History (what fit returns), its .history dict, or a dict "
+            f"of them by run name; {what} is {type(history).__name__}."
         )
     if not logs:
-        raise ValueError("plot_history: the history is empty; fit for at least one epoch.")
+        raise ValueError(f"plot_history: {what} is empty; fit for at least one epoch.")
     return logs
 
 
-def _panels(logs: dict) -> list[str]:
+def _runs(history) -> dict:
+    """``{run label: logs}``: one unnamed run, or several runs given by name."""
+    logs = _history_dict(history)
+    several = all(hasattr(v, "history") or isinstance(v, dict) for v in logs.values())
+    if not several:
+        return {None: logs}
+    return {str(label): _history_dict(run, f"run {label!r}") for label, run in logs.items()}
+
+
+def _panels(runs: dict) -> list[str]:
     """One panel per quantity: 'loss' first, then each metric; 'val_x' joins 'x'."""
     names = []
-    for key in logs:
-        base = key[4:] if key.startswith("val_") else key
-        if base not in names and key != "lr":
-            names.append(base)
+    for logs in runs.values():
+        for key in logs:
+            base = key[4:] if key.startswith("val_") else key
+            if base not in names and key not in ("lr", "learning_rate"):
+                names.append(base)
     names.sort(key=lambda n: (n != "loss", n))
     return names
 
 
+def _draw_panel(ax, name, runs):
+    colors = [f"C{i}" for i in range(10)]
+    for color, (label, logs) in zip(colors * 10, runs.items()):
+        for key, part, style in ((name, "train", "-"), (f"val_{name}", "validation", "--")):
+            if key in logs:
+                values = [float(v) for v in logs[key]]
+                text = part if label is None else f"{label} ({part})"
+                ax.plot(range(1, len(values) + 1), values, style, color=color, marker=".",
+                        markersize=4, label=text)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title(name)
+    ax.set_xlabel("epoch")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+
+
 def plot_history(history, to_file=None, title=None, dpi=100):
-    """Draw loss and metrics per epoch, training against validation.
+    """Draw loss and metrics per epoch, training (solid) against validation (dashed).
 
     Parameters
     ----------
-    history : History or dict
-        What ``fit`` returns, or its ``.history`` dict (several runs can be
-        compared by passing ``{"loss": ..., "val_loss": ...}`` dicts).
+    history : History, dict, or dict of them
+        What ``fit`` returns, or its ``.history`` dict; a dict of those by
+        run name (``{"dropout": h1, "plain": h2}``) draws the runs together,
+        one colour each.
     to_file : str or path-like, optional
         Write the figure there (PNG, SVG or PDF by the file's extension).
     title : str, optional
@@ -74,20 +103,12 @@ def plot_history(history, to_file=None, title=None, dpi=100):
     ['loss']
     """
     Figure, Canvas = _matplotlib_figure()
-    logs = _history_dict(history)
-    panels = _panels(logs)
-    fig = Figure(figsize=(4.5 * len(panels), 3.4))
+    runs = _runs(history)
+    panels = _panels(runs)
+    fig = Figure(figsize=(5.0 * len(panels), 3.6))
     Canvas(fig)
     for i, name in enumerate(panels, start=1):
-        ax = fig.add_subplot(1, len(panels), i)
-        for key, label, style in ((name, "train", "-"), (f"val_{name}", "validation", "--")):
-            if key in logs:
-                values = [float(v) for v in logs[key]]
-                ax.plot(range(1, len(values) + 1), values, style, marker=".", label=label)
-        ax.set_title(name)
-        ax.set_xlabel("epoch")
-        ax.grid(alpha=0.3)
-        ax.legend()
+        _draw_panel(fig.add_subplot(1, len(panels), i), name, runs)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
