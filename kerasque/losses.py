@@ -24,6 +24,10 @@ from kerasque.config import epsilon
 from kerasque.utils.generic import _CUSTOM_OBJECTS, check_kwargs, did_you_mean
 
 
+class IdentifierError(TypeError, ValueError):
+    """Neither a name nor a function: a TypeError, and the ValueError Keras raised."""
+
+
 def _const(value, like):
     """``value`` as a constant of ``like``'s dtype (no float64 in a float32 graph)."""
     return pt.constant(np.asarray(value, dtype=like.dtype))
@@ -372,6 +376,9 @@ def serialize(loss):
     owner = loss if isinstance(loss, Loss) else getattr(loss, "loss", None)
     if isinstance(owner, Loss):
         return {"class_name": type(owner).__name__, "config": owner.get_config()}
+    if not isinstance(loss, type) and hasattr(loss, "get_config") and callable(loss):
+        # A user's callable class with settings (Keras 2's serialize_keras_object).
+        return {"class_name": type(loss).__name__, "config": loss.get_config()}
     if callable(loss):
         return name_of(loss)
     raise TypeError(f"serialize expects a loss function or Loss object, received {loss!r}.")
@@ -387,7 +394,11 @@ def deserialize(name, custom_objects=None):
                 f"A loss config needs 'class_name' and 'config', received keys {sorted(name)}."
             )
         class_name, config = name["class_name"], name.get("config") or {}
-        cls = objects.get(class_name) or LOSS_CLASSES.get(class_name)
+        user = objects.get(class_name)
+        if isinstance(user, type) and not issubclass(user, Loss) and isinstance(config, dict):
+            make = getattr(user, "from_config", None)
+            return make(config) if make is not None else user(**config)
+        cls = user or LOSS_CLASSES.get(class_name)
         if cls is None and class_name in LOSSES and not config:
             return LOSSES[class_name]
         if not (isinstance(cls, type) and issubclass(cls, Loss)):
@@ -429,7 +440,7 @@ def get(identifier):
         return identifier.per_sample
     if callable(identifier):
         return identifier
-    raise TypeError(
+    raise IdentifierError(
         f"A loss must be a name, a function (y_true, y_pred) or a Loss object, received "
         f"{type(identifier).__name__} {identifier!r}."
     )

@@ -67,13 +67,18 @@ def _check_k(k):
 
 
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
-    """1.0 where the one-hot target's class is among the ``k`` highest scores."""
-    return _in_top_k(y_pred, pt.argmax(y_true, axis=-1), _check_k(k))
+    """Share of targets whose class is among the ``k`` highest scores.
+
+    As in Keras 2.2.4 this is the mean of the hits over their last axis: one
+    value per batch for ``(batch, classes)`` outputs, one per sample for
+    ``(batch, time, classes)``.
+    """
+    return pt.mean(_in_top_k(y_pred, pt.argmax(y_true, axis=-1), _check_k(k)), axis=-1)
 
 
 def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
-    """1.0 where the integer id is among the ``k`` highest scores."""
-    return _in_top_k(y_pred, _sparse_ids(y_true, y_pred), _check_k(k))
+    """:func:`top_k_categorical_accuracy` with integer ids as targets."""
+    return pt.mean(_in_top_k(y_pred, _sparse_ids(y_true, y_pred), _check_k(k)), axis=-1)
 
 
 ACCURACIES = {
@@ -183,7 +188,7 @@ def get(identifier):
         return identifier.per_sample
     if callable(identifier) and not isinstance(identifier, type):
         return identifier
-    raise TypeError(
+    raise losses.IdentifierError(
         f"A metric must be a name or a function (y_true, y_pred), received "
         f"{type(identifier).__name__} {identifier!r}."
     )

@@ -161,6 +161,31 @@ def test_unknown_loss_names_suggest_the_close_one():
         losses.get("hinje")
     with pytest.raises(TypeError, match=r"A loss must be a name, a function"):
         losses.get(3)
+    with pytest.raises(ValueError):  # what Keras 2 raised
+        losses.get(3)
+
+
+class MseMae:
+    """Keras 2.2.4's test loss class with settings (losses_test.MSE_MAE_loss)."""
+
+    def __init__(self, mse_fraction):
+        self.mse_fraction = mse_fraction
+
+    def __call__(self, y_true, y_pred):
+        return (self.mse_fraction * losses.mse(y_true, y_pred)
+                + (1 - self.mse_fraction) * losses.mae(y_true, y_pred))
+
+    def get_config(self):
+        return {"mse_fraction": self.mse_fraction}
+
+
+def test_a_users_loss_class_with_settings_serializes_by_its_config():
+    config = losses.serialize(MseMae(0.3))
+    assert config == {"class_name": "MseMae", "config": {"mse_fraction": 0.3}}
+    again = losses.deserialize(config, custom_objects={"MseMae": MseMae})
+    assert isinstance(again, MseMae) and again.mse_fraction == 0.3
+    with pytest.raises(ValueError, match=r"Unknown loss class 'MseMae'"):
+        losses.deserialize(config)
 
 
 def test_a_model_trains_on_every_named_loss_with_the_batch_mean():

@@ -38,15 +38,26 @@ def test_accuracies_give_one_hit_or_miss_per_sample():
 def test_top_k_counts_ties_as_in_the_top_k_like_keras2():
     onehot = np.eye(4, dtype="float32")[IDS]
     # k=2: sample 0 (class 1 is first) in; sample 1 (class 2 ties for first) in;
-    # sample 2 (class 1 is third) out.
-    np.testing.assert_array_equal(
-        _eval(metrics.top_k_categorical_accuracy, onehot, SCORES, k=2), [1, 1, 0])
-    np.testing.assert_array_equal(
-        _eval(metrics.sparse_top_k_categorical_accuracy, IDS, SCORES, k=3), [1, 1, 1])
-    np.testing.assert_array_equal(
-        _eval(metrics.sparse_top_k_categorical_accuracy, IDS, SCORES, k=1), [1, 1, 0])
+    # sample 2 (class 1 is third) out. Keras 2.2.4 averages over the last axis of
+    # the hits, which for (batch, classes) outputs is the batch.
+    assert _eval(metrics.top_k_categorical_accuracy, onehot, SCORES, k=2) == pytest.approx(2 / 3)
+    assert _eval(metrics.sparse_top_k_categorical_accuracy, IDS, SCORES, k=3) == 1.0
+    assert _eval(metrics.sparse_top_k_categorical_accuracy, IDS[:, None], SCORES, k=1) == \
+        pytest.approx(2 / 3)
+    # Keras 2.2.4's own case: k=3 all in, k=2 half, k=1 none.
+    y_pred = np.array([[0.3, 0.2, 0.1], [0.1, 0.2, 0.7]])
+    y_true = np.array([[0.0, 1, 0], [1, 0, 0]], dtype="float32")
+    got = [float(_eval(metrics.top_k_categorical_accuracy, y_true, y_pred, k=k)) for k in (3, 2, 1)]
+    assert got == [1.0, 0.5, 0.0]
     with pytest.raises(ValueError, match=r"k must be a positive integer, received 0"):
         metrics.top_k_categorical_accuracy(pt.matrix(), pt.matrix(), k=0)
+
+
+def test_top_k_on_sequences_gives_one_value_per_sample():
+    ids = np.array([[0, 1], [1, 1]], dtype="int32")
+    scores = np.array([[[0.9, 0.1], [0.8, 0.2]], [[0.3, 0.7], [0.6, 0.4]]])
+    got = _eval(metrics.sparse_top_k_categorical_accuracy, ids, scores, k=1)
+    np.testing.assert_array_equal(got, [0.5, 0.5])
 
 
 def test_sequence_accuracy_is_per_sample_and_step():
@@ -90,8 +101,11 @@ def test_every_loss_is_a_metric_and_lookup_round_trips():
     assert metrics.mae is losses.mean_absolute_error
     with pytest.raises(ValueError, match=r"Unknown metric 'acuracy'. Did you mean 'accuracy'\?"):
         metrics.get("acuracy")
+    # A TypeError that is also the ValueError Keras 2's tests expect.
     with pytest.raises(TypeError, match=r"A metric must be a name or a function"):
         metrics.get(1.5)
+    with pytest.raises(ValueError):
+        metrics.get(5)
 
 
 def test_fit_logs_acc_as_acc_and_the_mean_of_per_sample_hits():
