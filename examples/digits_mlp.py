@@ -42,7 +42,7 @@ def train(dropout, data, epochs, mode, verbose):
     start = time.time()
     history = model.fit(x_train, y_train, batch_size=64, epochs=epochs, verbose=verbose,
                         validation_data=(x_test, y_test))
-    loss, acc = model.evaluate(x_test, y_test)
+    _, acc = model.evaluate(x_test, y_test)
     return model, history.history, acc, time.time() - start
 
 

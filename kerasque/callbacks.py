@@ -646,7 +646,8 @@ class CSVLogger(Callback):
         self.append_header = True
         if self.append and os.path.exists(self.filename):
             self.append_header = os.path.getsize(self.filename) == 0
-        self.file = open(self.filename, "a" if self.append else "w", newline="")
+        # Open for the whole run, closed in on_train_end.
+        self.file = open(self.filename, "a" if self.append else "w", newline="")  # noqa: SIM115
         self.writer = None
 
     def on_epoch_end(self, epoch, logs=None):

@@ -17,6 +17,8 @@ the output, or ``'same'`` values shaped like the output.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import pytensor.tensor as pt
 
@@ -260,7 +262,7 @@ class Loss:
     """
 
     fn = None
-    _defaults: dict = {}
+    _defaults: ClassVar[dict] = {}
 
     def __init__(self, fn=None, reduction="sum_over_batch_size", name=None, **fn_kwargs):
         if fn is not None:
@@ -402,7 +404,7 @@ def deserialize(name, custom_objects=None):
         if cls is None and class_name in LOSSES and not config:
             return LOSSES[class_name]
         if not (isinstance(cls, type) and issubclass(cls, Loss)):
-            raise ValueError(
+            raise ValueError(  # noqa: TRY004 - an unknown name, not a wrong type
                 f"Unknown loss class {class_name!r}.{did_you_mean(class_name, LOSS_CLASSES)} "
                 f"Valid classes are: {', '.join(sorted(LOSS_CLASSES))}."
             )

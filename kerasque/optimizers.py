@@ -55,8 +55,8 @@ from kerasque.config import epsilon as default_epsilon
 from kerasque.config import floatx
 from kerasque.utils.generic import _CUSTOM_OBJECTS, check_kwargs, did_you_mean
 
-__all__ = ["Optimizer", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "Adamax", "Nadam",
-           "LearningRate", "serialize", "deserialize", "get"]
+__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "Adamax", "LearningRate", "Nadam", "Optimizer",
+           "RMSprop", "deserialize", "get", "serialize"]
 
 
 # -- argument checks ------------------------------------------------------------
@@ -575,7 +575,7 @@ def deserialize(config, custom_objects=None) -> Optimizer:
         config["class_name"] = class_name.lower()
     if not (isinstance(cls, type) and issubclass(cls, Optimizer)):
         names = sorted(OPTIMIZERS)
-        raise ValueError(
+        raise ValueError(  # noqa: TRY004 - an unknown name, not a wrong type
             f"Unknown optimizer {class_name!r}.{did_you_mean(class_name.lower(), names)} "
             f"Valid names are: {', '.join(repr(n) for n in names)}."
         )

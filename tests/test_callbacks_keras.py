@@ -8,9 +8,19 @@ import pytest
 
 from kerasque import callbacks
 from kerasque.callbacks import (
-    BaseLogger, CallbackList, CSVLogger, EarlyStopping, History, LambdaCallback,
-    LearningRateScheduler, ModelCheckpoint, ProgbarLogger, ReduceLROnPlateau, RemoteMonitor,
-    TensorBoard, TerminateOnNaN,
+    BaseLogger,
+    CallbackList,
+    CSVLogger,
+    EarlyStopping,
+    History,
+    LambdaCallback,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    ProgbarLogger,
+    ReduceLROnPlateau,
+    RemoteMonitor,
+    TensorBoard,
+    TerminateOnNaN,
 )
 from kerasque.optimizers import SGD
 

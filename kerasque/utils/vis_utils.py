@@ -49,7 +49,7 @@ def _panels(runs: dict) -> list[str]:
     names = []
     for logs in runs.values():
         for key in logs:
-            base = key[4:] if key.startswith("val_") else key
+            base = key.removeprefix("val_")
             if base not in names and key not in ("lr", "learning_rate"):
                 names.append(base)
     names.sort(key=lambda n: (n != "loss", n))
