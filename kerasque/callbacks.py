@@ -726,7 +726,7 @@ class ModelCheckpoint(Callback):
 
     def _path(self, epoch, logs):
         try:
-            return self.filepath.format(epoch=epoch + 1, **logs)
+            return self.filepath.format(**{**logs, "epoch": epoch + 1})
         except KeyError as err:
             raise ValueError(
                 f"ModelCheckpoint filepath {self.filepath!r} names {err.args[0]!r}, which is "
