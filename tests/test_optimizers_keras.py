@@ -253,3 +253,28 @@ def test_serialize_deserialize_and_get_round_trip_every_optimizer():
         pytest.approx(0.001)
     with pytest.raises(TypeError, match=r"optimizer must be an Optimizer instance or a name"):
         optimizers.get(3)
+
+
+@pytest.mark.parametrize("name", ["Nadam", "Adam"])
+def test_a_saved_model_resumes_with_the_same_optimizer_state_and_rate(tmp_path, name):
+    from kerasque.models import load_model
+
+    K.set_floatx("float64")
+    x, y = _linear_problem()
+    extra = {"amsgrad": True} if name == "Adam" else {}
+    opt = getattr(optimizers, name)(lr=0.01, decay=0.05, **extra)
+    model = Sequential([Dense(1, input_shape=(3,))])
+    model.compile(opt, "mse")
+    for _ in range(3):
+        model.train_on_batch(x, y)
+    opt.lr.set_value(0.004)  # as a schedule would, between batches
+    model.save(tmp_path / "run.h5")
+    loaded = load_model(tmp_path / "run.h5")
+    assert float(loaded.optimizer.lr) == float(opt.lr)
+    assert isinstance(loaded.optimizer, type(opt)) and loaded.optimizer.decay == 0.05
+    for _ in range(2):
+        model.train_on_batch(x, y)
+        loaded.train_on_batch(x, y)
+    for a, b in zip(model.get_weights() + opt.get_weights(),
+                    loaded.get_weights() + loaded.optimizer.get_weights()):
+        np.testing.assert_array_equal(a, b)
