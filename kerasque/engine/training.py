@@ -139,11 +139,12 @@ class Model(Functional):
         return ys
 
     def _loss_and_metrics(self, outs, ys):
-        total = sum(fn(y, o) for fn, y, o in zip(self.loss_functions, ys, outs))
+        # Losses and metrics give one value per sample (a scalar stays a scalar).
+        total = sum(pt.mean(fn(y, o)) for fn, y, o in zip(self.loss_functions, ys, outs))
         penalties = self.losses
         if penalties:
             total = total + sum(penalties)
-        vals = [fn(ys[i], outs[i]) for i, _, fn in self.metric_specs]
+        vals = [pt.mean(fn(ys[i], outs[i])) for i, _, fn in self.metric_specs]
         return total, vals
 
     def _build_train(self):
