@@ -134,7 +134,7 @@ def test_two_calls_of_the_compiled_train_function_draw_different_noise(model):
 
 
 def test_prediction_is_the_identity_with_no_random_node(model):
-    predict = model._function("predict")
+    predict = model.make_predict_function()
     assert predict.random_nodes() == []
     x = np.random.default_rng(1).normal(size=(5, TIME, 4)).astype("float32")
     kernel, bias = model.layers[-1].get_weights()
