@@ -22,6 +22,7 @@ import warnings
 
 import numpy as np
 import pytensor.tensor as pt
+from pytensor.graph.traversal import ancestors
 
 from kerasque import optimizers as optimizers_mod
 from kerasque.config import floatx
@@ -247,6 +248,9 @@ class Model(Functional):
             xs, ys, ws = self._placeholders(), self._targets(specs), self._weight_inputs(specs, weighted)
             outs, masks = run_nodes(self.inputs, xs, self.outputs, True)
             total, logged = self._objective(specs, outs, masks, ys, ws, fp)
+            # Weights the loss does not reach (an output without loss) get no update.
+            reached = set(ancestors([total]))
+            weights = [w for w in weights if w in reached]
             updates = self.optimizer.get_updates(weights, total, self.all_constraints())
         return compile_function(xs + ys + ws, [total, *logged], updates + fp.all_updates(),
                                 draw_owner=fp.draw_owner, mode=self._mode, name="train")
