@@ -67,6 +67,9 @@ def _split(data, what: str, names: list, optional=False) -> list:
             raise ValueError(f"{what} has no entry for {missing[0]!r}; expected names: {names}.")
         return [data.get(n) for n in names]
     if isinstance(data, (list, tuple)) and not _is_nested_numbers(data):
+        if len(names) == 1 and not (len(data) == 1 and isinstance(data[0], np.ndarray)):
+            # One input: nested lists are the rows of one array.
+            return [data] if not all(isinstance(d, np.ndarray) for d in data) else list(data)
         return list(data)
     return [data]
 
