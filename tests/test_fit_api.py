@@ -178,7 +178,7 @@ def test_a_single_callback_and_steps_per_epoch_with_arrays():
 
 
 def test_exact_resume_with_class_and_sample_weights(tmp_path):
-    x, y, labels = _data(20)
+    x, y, _ = _data(20)
     w = np.linspace(0.1, 2, 20).astype("float32")
 
     def run():

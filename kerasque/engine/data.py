@@ -269,7 +269,7 @@ def _class_weights(spec, y, class_weight) -> np.ndarray:
         if isinstance(v, bool) or not isinstance(v, numbers.Real) or not np.isfinite(v) or v < 0:
             raise ValueError(f"{what}: the weight of class {k!r} must be a finite number >= 0, received {v!r}.")
     if spec.sparse:
-        classes = y if not spec.temporal else y
+        classes = y
     elif y.ndim >= 2 and y.shape[-1] > 1:
         classes = np.argmax(y, axis=-1)
     else:

@@ -53,7 +53,6 @@ class CompiledFunction:
     """
 
     name: str = "function"
-    inputs: list = []
 
     def __call__(self, *args) -> list:
         """Run on ``args``, wait, and return the outputs as NumPy arrays."""

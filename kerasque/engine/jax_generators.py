@@ -6,4 +6,4 @@ still imports; the JAX mode now lives in :mod:`kerasque.engine.jax`.
 
 from kerasque.engine.jax.generators import generator_with_jax_key, sync_generators
 
-__all__ = ["sync_generators", "generator_with_jax_key"]
+__all__ = ["generator_with_jax_key", "sync_generators"]

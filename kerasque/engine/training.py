@@ -28,12 +28,22 @@ from kerasque import optimizers as optimizers_mod
 from kerasque.config import floatx
 from kerasque.engine import context, fit_args, modes
 from kerasque.engine.compile import compile_function
-from kerasque.engine.data import (check_sample_counts, standardize_inputs, standardize_targets,
-                                  standardize_weights)
+from kerasque.engine.data import (
+    check_sample_counts,
+    standardize_inputs,
+    standardize_targets,
+    standardize_weights,
+)
 from kerasque.engine.feeds import ArrayFeed, Batch, GeneratorFeed, SequenceFeed, is_batch_source
-from kerasque.engine.fit_loop import (BatchLoop, EpochLoop, RunningMean, make_callbacks, mean_over,
-                                      outputs_over)
 from kerasque.engine.fit_args import params_of
+from kerasque.engine.fit_loop import (
+    BatchLoop,
+    EpochLoop,
+    RunningMean,
+    make_callbacks,
+    mean_over,
+    outputs_over,
+)
 from kerasque.engine.functional import Functional
 from kerasque.engine.objectives import metrics_names, resolve_outputs, weighted_objective
 from kerasque.engine.symbolic import run_nodes
