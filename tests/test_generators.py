@@ -139,3 +139,11 @@ def test_exact_resume_with_a_shuffled_sequence(tmp_path):
     resumed.fit(Batches(), epochs=3, initial_epoch=1, shuffle=True, verbose=0)
     for a, b in zip(straight.get_weights(), resumed.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_progress_for_a_sequence_counts_batches(capsys):
+    _model().fit(Batches(), epochs=1, verbose=1)
+    out = capsys.readouterr().out
+    assert "Epoch 1/1" in out and "3/3" in out
+    _model().fit_generator(_forever(), steps_per_epoch=2, epochs=1, verbose=2)
+    assert "2/2" in capsys.readouterr().out
