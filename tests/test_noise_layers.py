@@ -2,19 +2,19 @@
 
 import json
 import math
-import os
 
 import numpy as np
 import pytensor.tensor as pt
 import pytest
+
+# Module fixtures run before the per-test fixture that sets the mode.
+from conftest import TEST_MODE as MODE  # the suite's one mode
 
 from kerasque import backend as K
 from kerasque.layers import Dense, Flatten, GaussianDropout, GaussianNoise, Input, SpatialDropout1D
 from kerasque.models import Sequential
 from kerasque.optimizers import SGD
 
-# Module fixtures run before the per-test fixture that sets the mode.
-MODE = os.environ.get("KERASQUE_TEST_MODE", "FAST_COMPILE")
 BATCH, TIME, CHANNELS = 100, 6, 50
 N = BATCH * TIME * CHANNELS
 

@@ -8,11 +8,10 @@ Each model compiles once (module fixtures) and serves several tests.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytensor.tensor as pt
 import pytest
+from conftest import TEST_MODE  # the suite's one mode
 from pytensor.gradient import verify_grad
 from pytensor.graph.replace import clone_replace
 
@@ -22,7 +21,6 @@ from kerasque.layers import GRU, Dense, DropConnect, Embedding, Input, ZoneOut
 from kerasque.models import Model, Sequential
 from kerasque.optimizers import Adam
 
-TEST_MODE = os.environ.get("KERASQUE_TEST_MODE", "FAST_COMPILE")
 BIG = 50.0  # a gate bias that saturates sigmoid: z = 0 or r = 1
 
 

@@ -31,7 +31,7 @@ def _mlp(d=6, classes=3, dropout=0.2):
 def trained():
     set_random_seed(0)
     from kerasque import backend
-    from tests.conftest import TEST_MODE
+    from conftest import TEST_MODE
 
     backend.set_mode(TEST_MODE)
     x, y = _data()
@@ -127,7 +127,7 @@ def test_functional_multi_input_model_fits():
 @pytest.fixture(scope="module")
 def compiled():
     from kerasque import backend
-    from tests.conftest import TEST_MODE
+    from conftest import TEST_MODE
 
     backend.set_mode(TEST_MODE)
     model = _mlp()

@@ -548,7 +548,9 @@ class Model(Functional):
         self._maybe_build_from_data(x)
         self._ensure_graph()
         xs = standardize_inputs(self, x)
-        outs = self._function("predict")(*xs)
+        outs = self._step("predict", "predict_on_batch")(Batch(xs, check_sample_counts(xs)))
+        self._function("predict").flush()
+        outs = [np.asarray(o) for o in outs]
         return outs[0] if len(outs) == 1 else outs
 
     def summary(self, print_fn=print) -> None:
