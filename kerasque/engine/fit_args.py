@@ -23,6 +23,9 @@ def _is_int(value) -> bool:
 
 
 def check_batch_size(batch_size) -> int:
+    """A positive integer; None means Keras's default, 32."""
+    if batch_size is None:
+        return 32
     if not _is_int(batch_size) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, received {batch_size!r}.")
     return int(batch_size)

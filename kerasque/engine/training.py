@@ -414,7 +414,7 @@ class Model(Functional):
         vx, vy, vw = fit_args.unpack_validation_data(data)
         arrays, n, weighted = self._standardize(vx, vy, vw)
         test = self._function("test", weighted)
-        batch_size = fit_args.check_batch_size(batch_size if batch_size is not None else 32)
+        batch_size = fit_args.check_batch_size(batch_size)
         return self._validate_with(ArrayFeed(test.batches(arrays), n, batch_size,
                                              weighted=weighted, steps=steps))
 
