@@ -149,7 +149,7 @@ class Model(Functional):
         self._output_specs_cache = None
         self._collected_trainable_weights = None
         self.compiled = True
-        if self.outputs is not None:  # a Sequential without input shape resolves later
+        if self.outputs:  # a Sequential without input shape resolves later
             self._output_specs()
 
     def _output_specs(self) -> list:
@@ -166,7 +166,7 @@ class Model(Functional):
     @property
     def metrics_names(self) -> list:
         """``['loss', <output>_loss..., metrics...]``: the names of the logged values."""
-        if not self.compiled or (self._output_specs_cache is None and self.outputs is None):
+        if not self.compiled or (self._output_specs_cache is None and not self.outputs):
             return ["loss"]
         return metrics_names(self._output_specs())
 
@@ -343,7 +343,7 @@ class Model(Functional):
 
         For a generator, the first batch is read here and put back in front.
         """
-        if not is_batch_source(data) or self.outputs is not None:
+        if not is_batch_source(data) or self.outputs:
             self._maybe_build_from_data(data)
             return data
         if isinstance(data, Sequence):
