@@ -86,8 +86,8 @@ def test_learning_rate_changes_without_recompiling():
     model = Sequential([Dense(1, input_shape=(1,))])
     model.compile(opt, "mse")
     model.train_on_batch(np.ones((1, 1)), np.ones((1, 1)))
-    fn = model._function("train")
+    fn = model.make_train_function()
     opt.learning_rate = 0.5
     assert opt._lr.get_value() == pytest.approx(0.5)
     model.train_on_batch(np.ones((1, 1)), np.ones((1, 1)))
-    assert model._function("train") is fn
+    assert model.make_train_function() is fn

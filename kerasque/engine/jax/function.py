@@ -1,9 +1,10 @@
 """The JAX mode's compiled functions (:class:`JaxFunction`).
 
 One specialization per set of input shapes, generators threaded through each
-call explicitly (:mod:`kerasque.engine.jax_generators`), compiled with
-:mod:`kerasque.engine.jax_linker` and stored in the graph cache
-(:mod:`kerasque.engine.graph_cache`).
+call explicitly (:mod:`kerasque.engine.jax.generators`), compiled with
+:mod:`kerasque.engine.jax.linker` and stored in the graph cache
+(:mod:`kerasque.engine.jax.graph_cache`). :class:`JaxFunction` implements
+:class:`kerasque.engine.function.CompiledFunction`.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from pytensor.compile.rebuild import construct_function_ins_and_outs
 from pytensor.graph.replace import clone_replace
 from pytensor.tensor.random.type import RandomGeneratorType
 
-from kerasque.engine import graph_cache
-from kerasque.engine.jax_generators import advance, rng_value, sync_generators
-from kerasque.engine.jax_linker import FUNCTION_OPTIONS, donating_jax_mode, enable_jax_cache
+from kerasque.engine.function import CompiledFunction
+from kerasque.engine.jax import graph_cache
+from kerasque.engine.jax.batches import device_batches
+from kerasque.engine.jax.generators import advance, rng_value, sync_generators
+from kerasque.engine.jax.linker import FUNCTION_OPTIONS, donating_jax_mode, enable_jax_cache
 
 # -- the JAX mode -------------------------------------------------------------
 # Warnings JAX prints while tracing a kerasque graph that change nothing for a
@@ -34,7 +37,7 @@ _JAX_TRACE_NOISE = (
 )
 
 
-class JaxFunction:
+class JaxFunction(CompiledFunction):
     """A kerasque function compiled with PyTensor's JAX linker.
 
     Two things differ from the other modes, both handled here so that
@@ -61,9 +64,21 @@ class JaxFunction:
     donated to XLA, which writes the new values in place (about 5% on the
     MLP benchmark); an array obtained with ``get_value(borrow=True)`` before
     a call is invalid after it (``get_value()`` and ``get_weights()`` copy).
+
+    Parameters
+    ----------
+    inputs, outputs : list of Variable
+    updates : dict
+        Checked updates (shared variable -> new value) from the compile step.
+    name : str
+    compiler : callable
+        ``compiler(inputs, outputs, updates=, mode=, name=, **options)``:
+        :func:`kerasque.engine.compile.pytensor_function`, the one caller of
+        :func:`pytensor.function`.
     """
 
-    def __init__(self, inputs, outputs, updates: dict, name=None):
+    def __init__(self, inputs, outputs, updates: dict, name: str, compiler):
+        self._compiler = compiler
         self.inputs = list(inputs)
         self.outputs = list(outputs)
         self.name = name
@@ -128,9 +143,8 @@ class JaxFunction:
 
     def _compile(self, inputs, exprs, updates):
         n, k = len(self.outputs), len(self.rngs)
-        return pytensor.function(inputs, exprs[:n + k], updates=updates,
-                                 mode=donating_jax_mode(), name=self.name,
-                                 **FUNCTION_OPTIONS)
+        return self._compiler(inputs, exprs[:n + k], updates=updates,
+                              mode=donating_jax_mode(), name=self.name, **FUNCTION_OPTIONS)
 
     def _spec(self, args):
         """The specialization for these arguments' shapes, and whether it is new."""
@@ -178,7 +192,19 @@ class JaxFunction:
         return [a if _is_jax_array(a) and a.dtype == v.dtype else np.asarray(a, dtype=v.dtype)
                 for a, v in zip(args, self.inputs)]
 
-    def call_async(self, *args) -> list:
+    @property
+    def specializations(self) -> int:
+        """How many input-shape specializations this function has compiled or loaded."""
+        return len(self._specs)
+
+    def batches(self, arrays):
+        """Device-resident batches where the data fits (see :mod:`kerasque.engine.jax.batches`)."""
+        return device_batches(arrays, [v.dtype for v in self.inputs])
+
+    def flush(self) -> None:
+        sync_generators(self.rngs)
+
+    def dispatch(self, *args) -> list:
         """Run one call without waiting for it: outputs are JAX arrays.
 
         JAX dispatches the computation and returns at once, so the caller's
@@ -199,11 +225,14 @@ class JaxFunction:
             self._one_row.add(shapes)
             return self._call_one_row(args)
         self._last = spec
-        with warnings.catch_warnings():
-            if fresh:  # the first call traces: JAX's tracing warnings come then
+        rng_values = [rng_value(r) for r in self.rngs]
+        if fresh:  # the first call traces: JAX's tracing warnings come then
+            with warnings.catch_warnings():
                 for pattern in _JAX_TRACE_NOISE:
                     warnings.filterwarnings("ignore", message=pattern)
-            outs = spec.call(args, [rng_value(r) for r in self.rngs])
+                outs = spec.call(args, rng_values)
+        else:
+            outs = spec.call(args, rng_values)
         n = len(self.outputs)
         for rng, state in zip(self.rngs, outs[n:]):
             advance(rng, state)
@@ -223,17 +252,12 @@ class JaxFunction:
         """
         doubled = [np.concatenate([a, a]) if self._batched(v) else a
                    for a, v in zip(args, self.inputs)]
-        outs = self.call_async(*doubled)
+        outs = self.dispatch(*doubled)
         return [o[:1] if self._batched(v) else o for o, v in zip(outs, self.outputs)]
 
     @staticmethod
     def _batched(var) -> bool:
         return var.type.ndim > 0 and var.type.shape[0] is None
-
-    def __call__(self, *args):
-        outs = self.call_async(*args)
-        sync_generators(self.rngs)
-        return [np.asarray(o) for o in outs]
 
 
 class _Spec:
@@ -327,7 +351,3 @@ def _one_row_scan_error(err, args, inputs) -> bool:
 def _is_jax_array(a) -> bool:
     return type(a).__module__.startswith("jax")
 
-
-def jax_function(inputs, outputs, updates: dict, name=None) -> JaxFunction:
-    """Build a :class:`JaxFunction` (checked ``updates`` from the compile step)."""
-    return JaxFunction(inputs, outputs, updates, name)
