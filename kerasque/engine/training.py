@@ -30,11 +30,12 @@ from kerasque.engine.functional import Functional
 from kerasque.engine.jax_generators import sync_generators
 from kerasque.engine.symbolic import run_nodes
 from kerasque.engine.tracing import placeholder
+from kerasque.engine.training_state import TrainingState
 from kerasque.utils.generic import check_kwargs, to_list
 from kerasque.utils.random_state import numpy_generator
 
 
-class Model(Functional):
+class Model(TrainingState, Functional):
     """A functional model: ``Model(inputs, outputs)``.
 
     Examples
