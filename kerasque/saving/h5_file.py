@@ -98,7 +98,8 @@ def atomic_h5(filepath):
     target = _target(path)
     st = _check_writable(path, target)
     folder = os.path.dirname(os.path.abspath(target))
-    tmp = os.path.join(folder, f".{os.path.basename(target)}.{uuid.uuid4().hex[:12]}.tmp")
+    # Short enough for any file system (NAME_MAX 255) whatever the target's length.
+    tmp = os.path.join(folder, f".{os.path.basename(target)[:64]}.{uuid.uuid4().hex[:12]}.tmp")
     try:
         _create_private(tmp)
         with h5py.File(tmp, "w") as f:

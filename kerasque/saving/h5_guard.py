@@ -187,7 +187,8 @@ def cast_exact(value: np.ndarray, dtype, path: str, what: str) -> np.ndarray:
             raise ValueError(f"{path!r}: {what} holds values outside the range of {dtype}.")
     with np.errstate(all="ignore"):
         out = value.astype(dtype)
-    if dtype.kind == "f" and value.dtype.kind == "f":
-        if not np.array_equal(np.isfinite(out), np.isfinite(value)):
-            raise ValueError(f"{path!r}: {what} holds values too large for dtype {dtype}.")
+    finite_lost = dtype.kind == "f" and value.dtype.kind == "f" and not np.array_equal(
+        np.isfinite(out), np.isfinite(value))
+    if finite_lost:
+        raise ValueError(f"{path!r}: {what} holds values too large for dtype {dtype}.")
     return out

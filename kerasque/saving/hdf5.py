@@ -137,7 +137,7 @@ def load_weights(model, filepath, by_name: bool = False, skip_mismatch: bool = F
 
 
 # -- loading models -------------------------------------------------------------------
-def load_model(filepath, custom_objects: dict | None = None, compile: bool = True,  # noqa: A002
+def load_model(filepath, custom_objects: dict | None = None, compile: bool = True,
                safe_mode: bool = True):
     """Rebuild a model saved with :func:`save_model`.
 
@@ -164,14 +164,14 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
             "load_model: custom_objects must be a dict {name: class or function}, received "
             f"{type(custom_objects).__name__}."
         )
-    compile = _check_flag(compile, "compile", "load_model")  # noqa: A001
+    compile = _check_flag(compile, "compile", "load_model")
     safe_mode = _check_flag(safe_mode, "safe_mode", "load_model")
     path = check_path(filepath, "load_model")
     with open_h5(path) as f:
         return model_from_h5(f, path, custom_objects, compile, safe_mode)
 
 
-def model_from_h5(f, path: str, custom_objects=None, compile: bool = True,  # noqa: A002
+def model_from_h5(f, path: str, custom_objects=None, compile: bool = True,
                   safe_mode: bool = True):
     """Build, check and fill a model from the open file ``f`` (all or nothing)."""
     config = _model_config(f, path)

@@ -279,7 +279,8 @@ def compile_from_config(model, config: dict, custom_objects=None) -> None:
     saved_metrics = config.get("metrics") or []
     if not isinstance(saved_metrics, list):
         raise ValueError(
-            f"The saved training config's 'metrics' must be a list, received {_short(saved_metrics)}."
+            "The saved training config's 'metrics' must be a list, received "
+            f"{_short(saved_metrics)}."
         )
     metric_list = [resolve_function(m, "metric", known_metrics, custom_objects)
                    for m in saved_metrics]
