@@ -11,10 +11,11 @@ import tracemalloc
 
 import h5py
 import numpy as np
+import pytensor
 import pytest
 
 from kerasque import saving
-from kerasque.layers import Dense, Dropout, Input
+from kerasque.layers import Dense, Dropout, Input, Layer
 from kerasque.models import Model, Sequential, load_model
 
 SECRET = np.full((4, 3), 7777.0, dtype="float32")  # "another file's" bytes
@@ -321,3 +322,59 @@ def test_load_weights_skip_mismatch_skips_weights_of_another_shape_with_a_warnin
 def test_skip_mismatch_needs_by_name(saved):
     with pytest.raises(ValueError, match="skip_mismatch=True needs by_name=True"):
         saving.load_weights(_model(), saved["path"], skip_mismatch=True)
+
+
+# -- states of stateful layers ------------------------------------------------------------
+class Stateful(Layer):
+    """A tiny stateful layer: adds a per-row state (a shared variable) to its input."""
+
+    states = None
+
+    def build(self, input_shape):
+        value = np.zeros((2, input_shape[-1]), dtype="float32")
+        self.states = [pytensor.shared(value, name=f"{self.name}/state")]
+
+    def call(self, inputs):
+        return inputs + self.states[0]
+
+
+def _stateful_model():
+    x = Input(batch_shape=(2, 3))
+    return Model(x, Dense(2, name="head")(Stateful(name="memory")(x)))
+
+
+def test_layer_states_are_saved_and_restored(tmp_path):
+    model = _stateful_model()
+    value = np.arange(6, dtype="float32").reshape(2, 3)
+    model.get_layer("memory").states[0].set_value(value)
+    model.save(tmp_path / "s.h5")
+    with h5py.File(tmp_path / "s.h5", "r") as f:
+        np.testing.assert_array_equal(f["/training_state/layer_states/memory/0"][()], value)
+    loaded = load_model(tmp_path / "s.h5", custom_objects={"Stateful": Stateful})
+    np.testing.assert_array_equal(loaded.get_layer("memory").states[0].get_value(), value)
+    assert loaded.get_training_state()["layer_states"].keys() == {"memory"}
+
+
+def test_a_layer_state_of_the_wrong_shape_is_refused_naming_layer_and_shapes(tmp_path):
+    model = _stateful_model()
+    model.save(tmp_path / "s.h5")
+    with h5py.File(tmp_path / "s.h5", "a") as f:
+        del f["/training_state/layer_states/memory/0"]
+        f["/training_state/layer_states/memory/0"] = np.zeros((5, 3), dtype="float32")
+    with pytest.raises(ValueError, match=_pinned(tmp_path / "s.h5", "'layer_states' of layer "
+                                                 "'memory' [0]", "expects shape (2, 3)")):
+        load_model(tmp_path / "s.h5", custom_objects={"Stateful": Stateful})
+
+
+def test_set_training_state_with_a_bad_layer_state_changes_no_state():
+    model = _stateful_model()
+    state = model.get_training_state()
+    memory = model.get_layer("memory").states[0]
+    memory.set_value(np.ones((2, 3), dtype="float32"))
+    bad = {**state, "epoch": 5, "layer_states": {"memory": [np.zeros((2, 4), dtype="float32")]}}
+    with pytest.raises(ValueError, match=r"'layer_states' of layer 'memory' \[0\].*\(2, 3\)"):
+        model.set_training_state(bad)
+    np.testing.assert_array_equal(memory.get_value(), np.ones((2, 3)))
+    assert model.epoch == 0
+    model.set_training_state(state)
+    np.testing.assert_array_equal(memory.get_value(), np.zeros((2, 3)))

@@ -65,7 +65,11 @@ def layer_registry(custom_objects=None) -> dict:
     kerasque's own classes come from :mod:`kerasque.engine.registry`, filled
     as each class is defined (importing :mod:`kerasque` defines them all).
     """
-    table = registry.classes()
+    from kerasque.engine.base_layer import Layer
+
+    # Layer itself registers nothing (only its subclasses do); listed so that a
+    # config naming it gets the "abstract base class" error.
+    table = {"Layer": Layer, **registry.classes()}
     table.update(_scoped_objects(custom_objects))
     return table
 
