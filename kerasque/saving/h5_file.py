@@ -1,7 +1,7 @@
 """Opening HDF5 files: atomic writes that respect the file system, checked reads.
 
-A save writes a temporary file next to the target and renames it over the
-target only when complete, so a failure part way (an exception, a full disk,
+A save builds the file in memory, writes it under a temporary name next to
+the target and renames it over the target only when complete, so a failure part way (an exception, a full disk,
 Ctrl-C) leaves any previous file intact. Beyond that it behaves as writing
 the file in place would (``h5py.File(path, 'w')``):
 
@@ -77,10 +77,34 @@ def _check_writable(path: str, target: str) -> os.stat_result | None:
     return st
 
 
-def _create_private(tmp: str) -> None:
-    """Create ``tmp`` readable by its owner only until it takes the target's mode."""
+def _write_private(tmp: str, image: bytes) -> None:
+    """Write ``image`` to a new file ``tmp``, readable by its owner only, and sync it."""
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    os.close(fd)
+    try:
+        view = memoryview(image)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _memory_h5():
+    """An HDF5 file built in memory; yields it, then its bytes are in ``holder[0]``.
+
+    The HDF5 library never writes to disk itself: when its writes fail (a
+    full disk), closing the file crashes the process in some h5py/HDF5
+    versions. Python's own writes fail with a clean ``OSError`` instead.
+    """
+    holder: list = []
+    f = h5py.File(f"kerasque-{uuid.uuid4().hex}.h5", "w", driver="core", backing_store=False)
+    try:
+        yield f, holder
+        f.flush()
+        holder.append(f.id.get_file_image())
+    finally:
+        f.close()
 
 
 def _final_mode(st: os.stat_result | None) -> int:
@@ -93,19 +117,21 @@ def _final_mode(st: os.stat_result | None) -> int:
 
 @contextlib.contextmanager
 def atomic_h5(filepath):
-    """Yield an ``h5py.File`` on a temporary path; rename it over the target on success."""
+    """Yield an ``h5py.File``; on success its bytes replace the target atomically.
+
+    The file is built in memory, written under a temporary name in the
+    target's folder and renamed over the target only when complete.
+    """
     path = check_path(filepath, "save")
     target = _target(path)
     st = _check_writable(path, target)
     folder = os.path.dirname(os.path.abspath(target))
     # Short enough for any file system (NAME_MAX 255) whatever the target's length.
     tmp = os.path.join(folder, f".{os.path.basename(target)[:64]}.{uuid.uuid4().hex[:12]}.tmp")
+    with _memory_h5() as (f, holder):
+        yield f
     try:
-        _create_private(tmp)
-        with h5py.File(tmp, "w") as f:
-            yield f
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
+        _write_private(tmp, holder[0])
         os.chmod(tmp, _final_mode(st))
         if st is not None:
             with contextlib.suppress(OSError):
@@ -114,7 +140,7 @@ def atomic_h5(filepath):
     except BaseException as err:
         with contextlib.suppress(OSError):
             os.remove(tmp)
-        if isinstance(err, OSError) and tmp in str(err):
+        if isinstance(err, OSError):
             raise _renamed(err, path, tmp) from None
         raise
 
