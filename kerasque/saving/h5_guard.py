@@ -192,3 +192,17 @@ def cast_exact(value: np.ndarray, dtype, path: str, what: str) -> np.ndarray:
     if finite_lost:
         raise ValueError(f"{path!r}: {what} holds values too large for dtype {dtype}.")
     return out
+
+
+def write_array(group, name: str, value) -> None:
+    """Store ``value`` as dataset ``name``, with a Fletcher-32 checksum when HDF5 allows one.
+
+    The checksum (an HDF5 built-in filter every reader understands) makes a
+    flipped byte in the data a read error instead of a silently different
+    weight. Scalars and empty arrays cannot be chunked, so they go without.
+    """
+    value = np.asarray(value)
+    if value.ndim and value.size:
+        group.create_dataset(name, data=value, chunks=value.shape, fletcher32=True)
+    else:
+        group.create_dataset(name, data=value)

@@ -49,7 +49,7 @@ from kerasque.utils.safe_mode import safe_mode_scope
 
 # Errors a corrupted config can raise from inside a layer's from_config;
 # at the load edge they become a ValueError naming the file.
-_CONFIG_ERRORS = (KeyError, IndexError, AttributeError, OverflowError, RecursionError,
+_CONFIG_ERRORS = (KeyError, IndexError, AttributeError, ArithmeticError, RecursionError,
                   NotImplementedError, MemoryError)
 
 
@@ -220,9 +220,15 @@ def _model_config(f, path: str):
 
 
 def build_model(config, path: str, custom_objects=None):
-    """The model a ``model_config`` describes; every failure is an error naming the file."""
-    model = _prefixed(serialization.deserialize_layer, config, custom_objects, path=path,
-                      what="model_config")
+    """The model a ``model_config`` describes; every failure is an error naming the file.
+
+    NumPy's invalid, overflowing or dividing operations raise while the
+    layers are built: a config value that makes an initializer compute NaN
+    (a negative size) is a bad config, not a warning to pass over.
+    """
+    with np.errstate(divide="raise", over="raise", invalid="raise"):
+        model = _prefixed(serialization.deserialize_layer, config, custom_objects, path=path,
+                          what="model_config")
     if not isinstance(model, TrainingState):
         raise ValueError(
             f"{path!r}: model_config describes a {type(model).__name__} layer, not a model "

@@ -28,7 +28,14 @@ from kerasque.saving.h5_attrs import (
     write_json_attr,
     write_list_attr,
 )
-from kerasque.saving.h5_guard import cast_exact, locate, plain_dataset, read_checked, split_path
+from kerasque.saving.h5_guard import (
+    cast_exact,
+    locate,
+    plain_dataset,
+    read_checked,
+    split_path,
+    write_array,
+)
 
 _LAYER_STATES = "/training_state/layer_states"
 
@@ -40,7 +47,7 @@ def write_optimizer(f, optimizer) -> None:
     for var in optimizer.weights:
         name = f"{var.name}:0"
         names.append(name)
-        group.create_dataset(name, data=np.asarray(var.get_value(borrow=True)))
+        write_array(group, name, var.get_value(borrow=True))
     write_list_attr(group, "weight_names", names)
 
 
@@ -107,7 +114,7 @@ def write_training_state(f, state: dict) -> None:
         for name, values in layer_states.items():
             sub = states.create_group(name)
             for i, value in enumerate(values):
-                sub.create_dataset(str(i), data=np.asarray(value))
+                write_array(sub, str(i), value)
 
 
 def read_number(group, name: str, path: str):

@@ -31,6 +31,7 @@ from kerasque.saving.h5_guard import (
     plain_dataset,
     read_checked,
     split_path,
+    write_array,
 )
 
 
@@ -65,7 +66,7 @@ def write_weights(group, layers, version: str) -> None:
         names = dataset_names(layer)
         write_list_attr(sub, "weight_names", names)
         for name, var in zip(names, layer.weights):
-            sub.create_dataset(name, data=np.asarray(var.get_value(borrow=True)))
+            write_array(sub, name, var.get_value(borrow=True))
 
 
 # -- step 1: what the file holds ---------------------------------------------
