@@ -260,3 +260,46 @@ def test_load_weights_from_a_corrupted_file_changes_nothing_or_loads_everything(
     _no_secret(target)
     for a, b in zip(target.get_weights(), world["weights"]):
         np.testing.assert_array_equal(a, b)
+
+
+# -- random layer configs, through the load edge ------------------------------------------------
+@pytest.fixture(scope="module")
+def layer_files(world):
+    """One saved model per layer of tests/test_saving.py's round-trip cases."""
+    from test_saving import LAYER_CASES, _apply_case
+
+    from kerasque.models import Model
+
+    files = {}
+    for name in sorted(LAYER_CASES):
+        _, inputs, out = _apply_case(name)
+        path = os.path.join(world["folder"], f"layer-{name}.h5")
+        Model(inputs, out).save(path)
+        files[name] = Path(path).read_bytes()
+    return files
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_a_random_layer_config_in_a_file_loads_or_fails_naming_the_file(world, layer_files,
+                                                                         data):
+    name = data.draw(st.sampled_from(sorted(layer_files)), label="layer")
+    path = _fresh(world)
+    Path(path).write_bytes(layer_files[name])
+    with h5py.File(path, "a") as f:
+        config = json.loads(f.attrs["model_config"])
+        entry = next(e for e in config["config"]["layers"] if e["class_name"] == name)
+        inner = entry["config"]
+        key = data.draw(st.sampled_from(sorted(inner)), label="key")
+        if data.draw(st.booleans(), label="delete"):
+            del inner[key]
+        else:
+            inner[key] = data.draw(JSON_VALUES, label="value")
+        f.attrs["model_config"] = json.dumps(config)
+    try:
+        load_model(path, compile=False)
+    except (ValueError, TypeError) as err:
+        _check_clean_error(err, path)
+    except Exception as err:  # noqa: BLE001 - the property is about the type
+        pytest.fail(f"layer {name}, key {key!r}: load_model raised {type(err).__name__}: {err}")

@@ -236,3 +236,32 @@ def test_bad_generator_states_are_refused(path, case, capsys):
 def test_summary_of_a_file_with_a_bad_epoch_prints_one_error_line(path, capsys):
     _set_state_attr(path, "epoch", -4)
     _assert_cli_error(path, capsys, "'epoch' must be a non-negative integer, received -4")
+
+
+# -- safe mode ------------------------------------------------------------------------------------
+class SafeModeProbe(Dense):
+    """A user layer that records whether it was rebuilt in safe mode."""
+
+    seen: list = []
+
+    @classmethod
+    def from_config(cls, config):
+        from kerasque.utils.safe_mode import in_safe_mode
+
+        cls.seen.append(in_safe_mode())
+        return super().from_config(config)
+
+
+def test_load_model_opens_a_safe_mode_scope_for_deserialization(tmp_path):
+    from kerasque.utils.safe_mode import in_safe_mode
+
+    x = Input(shape=(2,))
+    Model(x, SafeModeProbe(1)(x)).save(tmp_path / "p.h5")
+    objects = {"SafeModeProbe": SafeModeProbe}
+    SafeModeProbe.seen.clear()
+    load_model(tmp_path / "p.h5", custom_objects=objects)
+    load_model(tmp_path / "p.h5", custom_objects=objects, safe_mode=False)
+    assert SafeModeProbe.seen == [True, False]
+    assert in_safe_mode()
+    with pytest.raises(TypeError, match="safe_mode must be True or False, received 'no'"):
+        load_model(tmp_path / "p.h5", custom_objects=objects, safe_mode="no")
