@@ -268,7 +268,7 @@ def test_model_with_every_layer_type_saves_and_loads_weights_and_generator_state
     assert loaded.get_config() == model.get_config()
     _assert_same_weights(model, loaded)
     assert _states(loaded) == _states(model)
-    assert sum(map(len, _states(model).values())) >= 8  # Dropout, noise layers, GRU, DropConnect, ZoneOut
+    assert sum(map(len, _states(model).values())) >= 8  # Dropout, noise, GRU, DropConnect, ZoneOut
 
 
 def test_sequential_nested_and_shared_layers_round_trip(tmp_path):

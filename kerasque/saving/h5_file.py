@@ -1,9 +1,10 @@
 """Opening HDF5 files: atomic writes that respect the file system, checked reads.
 
 A save builds the file in memory, writes it under a temporary name next to
-the target and renames it over the target only when complete, so a failure part way (an exception, a full disk,
-Ctrl-C) leaves any previous file intact. Beyond that it behaves as writing
-the file in place would (``h5py.File(path, 'w')``):
+the target and renames it over the target only when complete, so a failure
+part way (an exception, a full disk, Ctrl-C) leaves any previous file intact.
+Beyond that it behaves as writing the file in place would
+(``h5py.File(path, 'w')``):
 
 - saving through a symbolic link writes the link's target (the link stays);
 - saving over a file keeps its permission bits (and, where allowed, owner);
