@@ -242,9 +242,11 @@ def _prefixed(fn, *args, path: str, what: str = "training_state"):
     try:
         return fn(*args)
     except (ValueError, TypeError) as err:
-        if repr(path) in str(err):
+        text = str(err)
+        if repr(path) in text:
             raise
-        raise type(err)(f"{path!r}: {what}: {err}") from err
+        prefix = f"{path!r}: " if text.startswith(what) else f"{path!r}: {what}: "
+        raise type(err)(prefix + text) from err
     except _CONFIG_ERRORS as err:
         raise ValueError(
             f"{path!r}: {what} is corrupted: {type(err).__name__}: {err}"
