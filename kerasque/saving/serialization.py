@@ -20,8 +20,12 @@ from __future__ import annotations
 
 import contextlib
 
+from kerasque import losses, metrics, optimizers
 from kerasque.engine import registry
+from kerasque.engine.base_layer import Layer
+from kerasque.engine.functional import Functional
 from kerasque.engine.functional_config import functional_config, functional_from_config
+from kerasque.engine.input_layer import InputLayer
 from kerasque.utils import generic
 from kerasque.utils.generic import did_you_mean
 
@@ -65,8 +69,6 @@ def layer_registry(custom_objects=None) -> dict:
     kerasque's own classes come from :mod:`kerasque.engine.registry`, filled
     as each class is defined (importing :mod:`kerasque` defines them all).
     """
-    from kerasque.engine.base_layer import Layer
-
     # Layer itself registers nothing (only its subclasses do); listed so that a
     # config naming it gets the "abstract base class" error.
     table = {"Layer": Layer, **registry.classes()}
@@ -81,10 +83,6 @@ def _is_abstract(cls) -> bool:
     ``InputLayer``) cannot compute anything; ``Functional`` is the graph
     machinery under ``Model``, not a model.
     """
-    from kerasque.engine.base_layer import Layer
-    from kerasque.engine.functional import Functional
-    from kerasque.engine.input_layer import InputLayer
-
     if cls is Functional or cls.__name__.startswith("_"):
         return True
     return cls.call is Layer.call and not issubclass(cls, InputLayer)
@@ -159,8 +157,6 @@ def _layer_class(config, table: dict):
     A wrapper's ``from_config`` rebuilds its ``layer`` itself; checking that
     nested class here first gives the same clear error at any depth.
     """
-    from kerasque.engine.base_layer import Layer
-
     class_name, inner = _check_entry(config, "layer")
     cls = table.get(class_name)
     if not (isinstance(cls, type) and issubclass(cls, Layer)):
@@ -208,8 +204,6 @@ def optimizer_config(optimizer) -> dict:
 
 def deserialize_optimizer(config: dict, custom_objects=None):
     """An optimizer from ``{"class_name", "config"}`` (kerasque's or a custom one)."""
-    from kerasque import optimizers
-
     class_name, inner = _check_entry(config, "optimizer")
     table = {cls.__name__: cls for cls in optimizers.OPTIMIZERS.values()}
     table.update(_scoped_objects(custom_objects))
@@ -221,8 +215,6 @@ def deserialize_optimizer(config: dict, custom_objects=None):
 
 def function_name(fn, kind: str) -> str:
     """The saved name of a loss or metric: its built-in name or ``__name__``."""
-    from kerasque import losses
-
     if isinstance(fn, str):
         return fn
     if kind == "loss":
@@ -267,8 +259,6 @@ def training_config(model) -> dict | None:
 
 def compile_from_config(model, config: dict, custom_objects=None) -> None:
     """``model.compile`` with the saved loss, metrics and optimizer."""
-    from kerasque import losses, metrics
-
     if not isinstance(config, dict) or "loss" not in config or "optimizer_config" not in config:
         raise ValueError(
             "The saved training_config needs 'loss' and 'optimizer_config'; found "
