@@ -178,7 +178,8 @@ def _edit_state_json(path, name, edit):
     (2.5, ["'epoch' must be a non-negative integer, received 2.5"]),
     ("3", ["'epoch' must be a non-negative integer, received '3'"]),
     (np.array([1, 2]), ["'epoch' must be a non-negative integer"]),
-], ids=["negative", "float", "string", "array"])
+    (None, ["has no 'epoch' attribute"]),
+], ids=["negative", "float", "string", "array", "missing"])
 def test_bad_epoch_is_refused(path, value, words):
     _set_state_attr(path, "epoch", value)
     with pytest.raises(ValueError, match=_pinned(path, "training_state", *words)):

@@ -137,7 +137,10 @@ def read_training_state(f, model, path: str) -> dict | None:
     group = locate(f, "/training_state", "/training_state", path)
     if group is None:
         return None
-    state: dict = {"epoch": read_number(group, "epoch", path) if "epoch" in group.attrs else 0}
+    if "epoch" not in group.attrs:
+        raise ValueError(f"{path!r}: training_state has no 'epoch' attribute; the file is "
+                         "corrupted or was not written by kerasque.")
+    state: dict = {"epoch": read_number(group, "epoch", path)}
     if "learning_rate" in group.attrs:
         state["learning_rate"] = read_number(group, "learning_rate", path)
     state["shuffle_rng"] = read_json_attr(group, "shuffle_rng", path)
