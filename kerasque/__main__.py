@@ -64,8 +64,11 @@ def main(argv=None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 1
     except Exception as err:  # noqa: BLE001 - a command line prints errors, not tracebacks
-        print(f"error: {args.path!r} could not be read ({type(err).__name__}: {err}); "
-              "please report this as a kerasque bug.", file=sys.stderr)
+        print(
+            f"error: {args.path!r} could not be read ({type(err).__name__}: {err}); "
+            "please report this as a kerasque bug.",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -26,8 +26,13 @@ from hypothesis import strategies as st
 from kerasque.layers import Dense, Dropout
 from kerasque.models import Sequential, load_model
 
-SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 SECRET_VALUE = 7777.0
 X = np.random.RandomState(0).rand(3, 4).astype("float32")
 
@@ -37,20 +42,41 @@ DATASETS = [
     "/model_weights/second/second/kernel:0",
     "/optimizer_weights/SGD/iterations:0",
 ]
-GROUPS = ["/model_weights", "/model_weights/first", "/model_weights/second/second",
-          "/training_state", "/optimizer_weights"]
-ATTRS = [("/", "model_config"), ("/", "training_config"), ("/", "floatx"),
-         ("/model_weights", "layer_names"), ("/model_weights/first", "weight_names"),
-         ("/optimizer_weights", "weight_names"), ("/training_state", "epoch"),
-         ("/training_state", "learning_rate"), ("/training_state", "shuffle_rng"),
-         ("/training_state", "generator_states")]
-JSON_ATTRS = [("/", "model_config"), ("/", "training_config"),
-              ("/training_state", "shuffle_rng"), ("/training_state", "generator_states")]
+GROUPS = [
+    "/model_weights",
+    "/model_weights/first",
+    "/model_weights/second/second",
+    "/training_state",
+    "/optimizer_weights",
+]
+ATTRS = [
+    ("/", "model_config"),
+    ("/", "training_config"),
+    ("/", "floatx"),
+    ("/model_weights", "layer_names"),
+    ("/model_weights/first", "weight_names"),
+    ("/optimizer_weights", "weight_names"),
+    ("/training_state", "epoch"),
+    ("/training_state", "learning_rate"),
+    ("/training_state", "shuffle_rng"),
+    ("/training_state", "generator_states"),
+]
+JSON_ATTRS = [
+    ("/", "model_config"),
+    ("/", "training_config"),
+    ("/training_state", "shuffle_rng"),
+    ("/training_state", "generator_states"),
+]
 
 
 def _original():
-    model = Sequential([Dense(3, activation="tanh", input_shape=(4,), name="first"),
-                        Dropout(0.5, name="drop"), Dense(2, activation="softmax", name="second")])
+    model = Sequential(
+        [
+            Dense(3, activation="tanh", input_shape=(4,), name="first"),
+            Dropout(0.5, name="drop"),
+            Dense(2, activation="softmax", name="second"),
+        ]
+    )
     model.compile("sgd", "categorical_crossentropy")
     return model
 
@@ -68,9 +94,16 @@ def world():
         for name in {d.rsplit("/", 1)[-1] for d in DATASETS + GROUPS} | {"weights"}:
             f[name] = np.full((4, 3), SECRET_VALUE, dtype="float32")
     target = _original()
-    yield {"folder": folder, "bytes": Path(path).read_bytes(), "weights": model.get_weights(),
-           "predict": model.predict(X), "secret": secret, "target": target,
-           "other": os.path.join(folder, "other.h5"), "count": [0]}
+    yield {
+        "folder": folder,
+        "bytes": Path(path).read_bytes(),
+        "weights": model.get_weights(),
+        "predict": model.predict(X),
+        "secret": secret,
+        "target": target,
+        "other": os.path.join(folder, "other.h5"),
+        "count": [0],
+    }
 
 
 def _fresh(world) -> str:
@@ -99,9 +132,13 @@ def replace_bytes(path, world, data):
 
 
 ATTR_VALUES = st.one_of(
-    st.integers(-2**63, 2**63 - 1), st.floats(), st.text(max_size=20),
-    st.binary(max_size=20).map(np.bytes_), st.lists(st.integers(-5, 5), max_size=4).map(np.array),
-    st.just(np.array([[1.5, 2.5]])), st.just(np.array([b"a", b"\xff"])),
+    st.integers(-(2**63), 2**63 - 1),
+    st.floats(),
+    st.text(max_size=20),
+    st.binary(max_size=20).map(np.bytes_),
+    st.lists(st.integers(-5, 5), max_size=4).map(np.array),
+    st.just(np.array([[1.5, 2.5]])),
+    st.just(np.array([b"a", b"\xff"])),
 )
 
 
@@ -113,11 +150,17 @@ def replace_attr(path, world, data):
 
 
 JSON_VALUES = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(-3, 64), st.sampled_from([2**40, 2**62]),
-              st.floats(allow_nan=False),
-              st.text(max_size=8)),
-    lambda inner: st.one_of(st.lists(inner, max_size=3),
-                            st.dictionaries(st.text(max_size=6), inner, max_size=3)),
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-3, 64),
+        st.sampled_from([2**40, 2**62]),
+        st.floats(allow_nan=False),
+        st.text(max_size=8),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
     max_leaves=6,
 )
 
@@ -150,8 +193,9 @@ def edit_json(path, world, data):
 
 def add_link(path, world, data):
     where = data.draw(st.sampled_from(DATASETS + GROUPS[:3]), label="where")
-    kind = data.draw(st.sampled_from(["external", "soft-out", "soft-cycle", "soft-external"]),
-                     label="kind")
+    kind = data.draw(
+        st.sampled_from(["external", "soft-out", "soft-cycle", "soft-external"]), label="kind"
+    )
     with h5py.File(path, "a") as f:
         del f[where]
         if kind == "external":
@@ -178,12 +222,14 @@ def external_storage(path, world, data):
             f.create_virtual_dataset(where, layout)
         else:
             nbytes = int(np.prod(shape)) * dtype.itemsize
-            f.create_dataset(where, shape=shape, dtype=dtype,
-                             external=[(world["secret"], 0, nbytes)])
+            f.create_dataset(
+                where, shape=shape, dtype=dtype, external=[(world["secret"], 0, nbytes)]
+            )
 
 
-SHAPES = st.one_of(st.lists(st.integers(0, 6), max_size=3).map(tuple),
-                   st.just((2**20, 2**20)), st.just((2**40,)))
+SHAPES = st.one_of(
+    st.lists(st.integers(0, 6), max_size=3).map(tuple), st.just((2**20, 2**20)), st.just((2**40,))
+)
 # float16 would round the values: a different, valid file, so not among the retypes.
 DTYPES = st.sampled_from(["int8", "int64", "uint16", "float64", "bool", "complex64", "S3"])
 
@@ -206,8 +252,15 @@ def reshape_or_retype(path, world, data):
             f.create_dataset(where, data=np.ones(shape, dtype=dtype))  # a shape the model refuses
 
 
-CORRUPTIONS = [truncate, replace_bytes, replace_attr, edit_json, add_link, external_storage,
-               reshape_or_retype]
+CORRUPTIONS = [
+    truncate,
+    replace_bytes,
+    replace_attr,
+    edit_json,
+    add_link,
+    external_storage,
+    reshape_or_retype,
+]
 
 
 # -- the properties ---------------------------------------------------------------------------
@@ -241,8 +294,9 @@ def test_a_corrupted_model_file_loads_as_before_or_fails_naming_the_file(world, 
 
 @SETTINGS
 @given(data=st.data(), corrupt=st.sampled_from(CORRUPTIONS))
-def test_load_weights_from_a_corrupted_file_changes_nothing_or_loads_everything(world, data,
-                                                                                  corrupt):
+def test_load_weights_from_a_corrupted_file_changes_nothing_or_loads_everything(
+    world, data, corrupt
+):
     path = _fresh(world)
     corrupt(path, world, data)
     target = world["target"]
@@ -279,11 +333,15 @@ def layer_files(world):
     return files
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 @given(data=st.data())
-def test_a_random_layer_config_in_a_file_loads_or_fails_naming_the_file(world, layer_files,
-                                                                         data):
+def test_a_random_layer_config_in_a_file_loads_or_fails_naming_the_file(world, layer_files, data):
     name = data.draw(st.sampled_from(sorted(layer_files)), label="layer")
     path = _fresh(world)
     Path(path).write_bytes(layer_files[name])

@@ -58,33 +58,44 @@ CORRUPT_CONFIGS = {
     "layers not a list": (lambda c: c.__setitem__("layers", {"a": 1}), ["'layers' must be a list"]),
     "output node out of range": (
         lambda c: c.__setitem__("output_layers", [["out", 5, 0]]),
-        ["input or output node that does not exist"]),
+        ["input or output node that does not exist"],
+    ),
     "output tensor index out of range": (
         lambda c: c.__setitem__("output_layers", [["out", 0, 3]]),
-        ["output_layers[0] asks for output 3 of layer 'out'"]),
+        ["output_layers[0] asks for output 3 of layer 'out'"],
+    ),
     "negative node index": (
         lambda c: c.__setitem__("input_layers", [["x", -1, 0]]),
-        ["input_layers[0] node index must be a non-negative integer"]),
+        ["input_layers[0] node index must be a non-negative integer"],
+    ),
     "string node index": (
         lambda c: _layer(c, "out")["inbound_nodes"][0][0].__setitem__(1, "0"),
-        ["input 0 of node 0 of layer 'out' node index", "received '0'"]),
+        ["input 0 of node 0 of layer 'out' node index", "received '0'"],
+    ),
     "inbound nodes not a list": (
         lambda c: _layer(c, "out").__setitem__("inbound_nodes", "hidden"),
-        ["'inbound_nodes' of layer 'out' must be a list"]),
+        ["'inbound_nodes' of layer 'out' must be a list"],
+    ),
     "reference to an undefined layer": (
         lambda c: _layer(c, "out")["inbound_nodes"][0][0].__setitem__(0, "ghost"),
-        ["refers to layer 'ghost'"]),
+        ["refers to layer 'ghost'"],
+    ),
     "layer defined twice": (
         lambda c: _layer(c, "out").__setitem__("name", "hidden"),
-        ["layer name 'hidden' is defined twice"]),
+        ["layer name 'hidden' is defined twice"],
+    ),
     "unknown call keyword": (
         lambda c: _layer(c, "out")["inbound_nodes"][0][0].__setitem__(3, {"evil": 1}),
-        ["call kwargs must be a dict with keys among ['training']"]),
+        ["call kwargs must be a dict with keys among ['training']"],
+    ),
     "inputs never computed": (
         lambda c: _layer(c, "out")["inbound_nodes"][0][0].__setitem__(1, 4),
-        ["inputs of layers ['out'] are never computed"]),
+        ["inputs of layers ['out'] are never computed"],
+    ),
     "layer entry not a dict": (
-        lambda c: c["layers"].__setitem__(1, ["Dense"]), ["layers[1] must be a dict"]),
+        lambda c: c["layers"].__setitem__(1, ["Dense"]),
+        ["layers[1] must be a dict"],
+    ),
 }
 
 
@@ -118,12 +129,16 @@ def test_a_config_describing_a_layer_not_a_model_is_refused(path):
         load_model(path)
 
 
-@pytest.mark.parametrize("value, words", [
-    (np.bytes_(b'{"class_name": "Model", "config": {"name": "\xff"}}'), ["is not UTF-8 text"]),
-    ("{not json", ["attribute 'model_config' is not valid JSON"]),
-    (np.int64(7), ["attribute 'model_config' must be a string, found int64"]),
-    (np.arange(3), ["attribute 'model_config' must be a string, found ndarray"]),
-], ids=["non-utf8", "not-json", "integer", "array"])
+@pytest.mark.parametrize(
+    "value, words",
+    [
+        (np.bytes_(b'{"class_name": "Model", "config": {"name": "\xff"}}'), ["is not UTF-8 text"]),
+        ("{not json", ["attribute 'model_config' is not valid JSON"]),
+        (np.int64(7), ["attribute 'model_config' must be a string, found int64"]),
+        (np.arange(3), ["attribute 'model_config' must be a string, found ndarray"]),
+    ],
+    ids=["non-utf8", "not-json", "integer", "array"],
+)
 def test_model_config_that_is_not_utf8_json_text_is_refused(path, value, words, capsys):
     with h5py.File(path, "a") as f:
         f.attrs["model_config"] = value
@@ -140,13 +155,19 @@ def test_layer_names_attribute_of_numbers_is_refused(path):
 
 
 # -- training config -------------------------------------------------------------------------
-@pytest.mark.parametrize("edit, words", [
-    (lambda c: c.pop("loss"), ["training_config needs 'loss'"]),
-    (lambda c: c.__setitem__("loss", 3), ["names each loss by a string, received 3"]),
-    (lambda c: c.__setitem__("metrics", "mae"), ["'metrics' must be a list"]),
-    (lambda c: c.__setitem__("optimizer_config", {"class_name": "Layer", "config": {}}),
-     ["Unknown optimizer class 'Layer'"]),
-], ids=["no-loss", "loss-number", "metrics-string", "optimizer-layer"])
+@pytest.mark.parametrize(
+    "edit, words",
+    [
+        (lambda c: c.pop("loss"), ["training_config needs 'loss'"]),
+        (lambda c: c.__setitem__("loss", 3), ["names each loss by a string, received 3"]),
+        (lambda c: c.__setitem__("metrics", "mae"), ["'metrics' must be a list"]),
+        (
+            lambda c: c.__setitem__("optimizer_config", {"class_name": "Layer", "config": {}}),
+            ["Unknown optimizer class 'Layer'"],
+        ),
+    ],
+    ids=["no-loss", "loss-number", "metrics-string", "optimizer-layer"],
+)
 def test_corrupt_training_config_is_a_value_error_naming_the_file(path, edit, words):
     with h5py.File(path, "a") as f:
         config = json.loads(f.attrs["training_config"])
@@ -173,13 +194,17 @@ def _edit_state_json(path, name, edit):
         f["training_state"].attrs[name] = json.dumps(value)
 
 
-@pytest.mark.parametrize("value, words", [
-    (-1, ["'epoch' must be a non-negative integer, received -1"]),
-    (2.5, ["'epoch' must be a non-negative integer, received 2.5"]),
-    ("3", ["'epoch' must be a non-negative integer, received '3'"]),
-    (np.array([1, 2]), ["'epoch' must be a non-negative integer"]),
-    (None, ["has no 'epoch' attribute"]),
-], ids=["negative", "float", "string", "array", "missing"])
+@pytest.mark.parametrize(
+    "value, words",
+    [
+        (-1, ["'epoch' must be a non-negative integer, received -1"]),
+        (2.5, ["'epoch' must be a non-negative integer, received 2.5"]),
+        ("3", ["'epoch' must be a non-negative integer, received '3'"]),
+        (np.array([1, 2]), ["'epoch' must be a non-negative integer"]),
+        (None, ["has no 'epoch' attribute"]),
+    ],
+    ids=["negative", "float", "string", "array", "missing"],
+)
 def test_bad_epoch_is_refused(path, value, words):
     _set_state_attr(path, "epoch", value)
     with pytest.raises(ValueError, match=_pinned(path, "training_state", *words)):
@@ -189,19 +214,26 @@ def test_bad_epoch_is_refused(path, value, words):
 @pytest.mark.parametrize("value", [np.nan, -0.1, 0.0, np.inf, "fast"])
 def test_bad_learning_rate_is_refused(path, value):
     _set_state_attr(path, "learning_rate", value)
-    with pytest.raises(ValueError, match=_pinned(path, "'learning_rate' must be a finite "
-                                                 "number > 0")):
+    with pytest.raises(
+        ValueError, match=_pinned(path, "'learning_rate' must be a finite number > 0")
+    ):
         load_model(path)
 
 
 SHUFFLE_EDITS = {
-    "missing bit_generator": (lambda s: {k: v for k, v in s.items() if k != "bit_generator"},
-                              ["'shuffle_rng': expected a NumPy bit-generator state"]),
-    "unknown bit generator": (lambda s: {**s, "bit_generator": "os.system"},
-                              ["'shuffle_rng'", "received {'bit_generator': 'os.system'"]),
+    "missing bit_generator": (
+        lambda s: {k: v for k, v in s.items() if k != "bit_generator"},
+        ["'shuffle_rng': expected a NumPy bit-generator state"],
+    ),
+    "unknown bit generator": (
+        lambda s: {**s, "bit_generator": "os.system"},
+        ["'shuffle_rng'", "received {'bit_generator': 'os.system'"],
+    ),
     "missing inner state": (lambda s: {**s, "state": {}}, ["'shuffle_rng': invalid PCG64 state"]),
-    "wrong inner type": (lambda s: {**s, "state": {"state": "x", "inc": 1}},
-                         ["'shuffle_rng': invalid PCG64 state"]),
+    "wrong inner type": (
+        lambda s: {**s, "state": {"state": "x", "inc": 1}},
+        ["'shuffle_rng': invalid PCG64 state"],
+    ),
     "not a dict": (lambda s: [1, 2], ["'shuffle_rng': expected a NumPy bit-generator state"]),
 }
 
@@ -217,12 +249,18 @@ def test_bad_shuffle_state_is_refused(path, case):
 GENERATOR_EDITS = {
     "not a dict": (lambda g: ["drop"], ["'generator_states' must be a dict"]),
     "unknown layer": (lambda g: {"ghost": g["drop"]}, ["names layer 'ghost'"]),
-    "too many states": (lambda g: {"drop": g["drop"] * 2},
-                        ["layer 'drop' has 1 random generators, the entry holds 2"]),
-    "states not a list": (lambda g: {"drop": g["drop"][0]},
-                          ["'generator_states' of layer 'drop' must be a list"]),
-    "bad state": (lambda g: {"drop": [{"bit_generator": "PCG64", "state": None}]},
-                  ["'generator_states' of layer 'drop' [0]: invalid PCG64 state"]),
+    "too many states": (
+        lambda g: {"drop": g["drop"] * 2},
+        ["layer 'drop' has 1 random generators, the entry holds 2"],
+    ),
+    "states not a list": (
+        lambda g: {"drop": g["drop"][0]},
+        ["'generator_states' of layer 'drop' must be a list"],
+    ),
+    "bad state": (
+        lambda g: {"drop": [{"bit_generator": "PCG64", "state": None}]},
+        ["'generator_states' of layer 'drop' [0]: invalid PCG64 state"],
+    ),
 }
 
 

@@ -22,8 +22,13 @@ SECRET = np.full((4, 3), 7777.0, dtype="float32")  # "another file's" bytes
 
 
 def _model():
-    return Sequential([Dense(3, input_shape=(4,), name="first"), Dropout(0.5, name="drop"),
-                       Dense(2, name="second")])
+    return Sequential(
+        [
+            Dense(3, input_shape=(4,), name="first"),
+            Dropout(0.5, name="drop"),
+            Dense(2, name="second"),
+        ]
+    )
 
 
 @pytest.fixture
@@ -62,8 +67,11 @@ def test_external_link_on_one_weight_is_refused_naming_file_and_path(saved):
     other = saved["tmp"] / "other.h5"
     with h5py.File(other, "w") as f:
         f["kernel"] = SECRET
-    _replace(saved["path"], KERNEL, lambda f, p: f.__setitem__(p, h5py.ExternalLink(str(other),
-                                                                                      "/kernel")))
+    _replace(
+        saved["path"],
+        KERNEL,
+        lambda f, p: f.__setitem__(p, h5py.ExternalLink(str(other), "/kernel")),
+    )
     with pytest.raises(ValueError, match=_pinned(saved["path"], KERNEL, "external link")):
         load_model(saved["path"])
     before = saved["model"].get_weights()
@@ -77,10 +85,14 @@ def test_external_link_on_the_whole_weights_group_is_refused(saved):
     other = saved["tmp"] / "other.h5"
     with h5py.File(saved["path"], "r") as src, h5py.File(other, "w") as dst:
         src.copy("model_weights", dst)
-    _replace(saved["path"], "/model_weights",
-             lambda f, p: f.__setitem__(p, h5py.ExternalLink(str(other), "/model_weights")))
-    with pytest.raises(ValueError, match=_pinned(saved["path"], "'/model_weights'",
-                                                 "external link")):
+    _replace(
+        saved["path"],
+        "/model_weights",
+        lambda f, p: f.__setitem__(p, h5py.ExternalLink(str(other), "/model_weights")),
+    )
+    with pytest.raises(
+        ValueError, match=_pinned(saved["path"], "'/model_weights'", "external link")
+    ):
         load_model(saved["path"])
 
 
@@ -90,8 +102,11 @@ def test_soft_link_to_an_external_link_is_refused(saved):
         f["kernel"] = SECRET
     with h5py.File(saved["path"], "a") as f:
         f["/model_weights/first/first/elsewhere"] = h5py.ExternalLink(str(other), "/kernel")
-    _replace(saved["path"], KERNEL,
-             lambda f, p: f.__setitem__(p, h5py.SoftLink("/model_weights/first/first/elsewhere")))
+    _replace(
+        saved["path"],
+        KERNEL,
+        lambda f, p: f.__setitem__(p, h5py.SoftLink("/model_weights/first/first/elsewhere")),
+    )
     with pytest.raises(ValueError, match=_pinned(saved["path"], "elsewhere", "external link")):
         load_model(saved["path"])
 
@@ -100,8 +115,9 @@ def test_soft_link_leaving_its_group_is_refused(saved):
     with h5py.File(saved["path"], "a") as f:
         f["/stash"] = SECRET
     _replace(saved["path"], KERNEL, lambda f, p: f.__setitem__(p, h5py.SoftLink("/stash")))
-    with pytest.raises(ValueError, match=_pinned(saved["path"], KERNEL, "soft link to '/stash'",
-                                                 "outside")):
+    with pytest.raises(
+        ValueError, match=_pinned(saved["path"], KERNEL, "soft link to '/stash'", "outside")
+    ):
         load_model(saved["path"])
 
 
@@ -115,8 +131,11 @@ def test_soft_link_inside_its_group_loads(saved):
     kernel = saved["model"].layers[0].get_weights()[0]
     with h5py.File(saved["path"], "a") as f:
         f["/model_weights/first/first/kernel_copy"] = kernel
-    _replace(saved["path"], KERNEL,
-             lambda f, p: f.__setitem__(p, h5py.SoftLink("/model_weights/first/first/kernel_copy")))
+    _replace(
+        saved["path"],
+        KERNEL,
+        lambda f, p: f.__setitem__(p, h5py.SoftLink("/model_weights/first/first/kernel_copy")),
+    )
     loaded = load_model(saved["path"])
     np.testing.assert_array_equal(loaded.layers[0].get_weights()[0], kernel)
 
@@ -124,8 +143,11 @@ def test_soft_link_inside_its_group_loads(saved):
 def test_a_cycle_of_soft_links_is_refused(saved):
     with h5py.File(saved["path"], "a") as f:
         f["/model_weights/first/first/loop"] = h5py.SoftLink(KERNEL)
-    _replace(saved["path"], KERNEL,
-             lambda f, p: f.__setitem__(p, h5py.SoftLink("/model_weights/first/first/loop")))
+    _replace(
+        saved["path"],
+        KERNEL,
+        lambda f, p: f.__setitem__(p, h5py.SoftLink("/model_weights/first/first/loop")),
+    )
     with pytest.raises(ValueError, match=_pinned(saved["path"], "chain of more than")):
         load_model(saved["path"])
 
@@ -147,8 +169,13 @@ def test_virtual_dataset_is_refused(saved):
 
 def test_dataset_with_external_storage_is_refused_and_its_bytes_never_loaded(saved):
     secret = str(saved["secret"])
-    _replace(saved["path"], KERNEL, lambda f, p: f.create_dataset(
-        p, shape=(4, 3), dtype="float32", external=[(secret, 0, SECRET.nbytes)]))
+    _replace(
+        saved["path"],
+        KERNEL,
+        lambda f, p: f.create_dataset(
+            p, shape=(4, 3), dtype="float32", external=[(secret, 0, SECRET.nbytes)]
+        ),
+    )
     with pytest.raises(ValueError, match=_pinned(saved["path"], KERNEL, "external files")):
         load_model(saved["path"])
     model = _model()
@@ -157,12 +184,16 @@ def test_dataset_with_external_storage_is_refused_and_its_bytes_never_loaded(sav
     _no_secret_in(model)
 
 
-@pytest.mark.parametrize("data", [
-    np.array([[b"a", b"b", b"c"]] * 4),
-    np.ones((4, 3), dtype=bool),
-    np.ones((4, 3), dtype=np.complex64),
-    np.zeros((4, 3), dtype=[("a", "f4"), ("b", "f4")]),
-], ids=["bytes", "bool", "complex", "compound"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        np.array([[b"a", b"b", b"c"]] * 4),
+        np.ones((4, 3), dtype=bool),
+        np.ones((4, 3), dtype=np.complex64),
+        np.zeros((4, 3), dtype=[("a", "f4"), ("b", "f4")]),
+    ],
+    ids=["bytes", "bool", "complex", "compound"],
+)
 def test_weights_of_a_non_numeric_dtype_are_refused(saved, data):
     _replace(saved["path"], KERNEL, lambda f, p: f.create_dataset(p, data=data))
     with pytest.raises(ValueError, match=_pinned(saved["path"], KERNEL, "real numeric dtype")):
@@ -196,14 +227,23 @@ def test_weight_names_that_escape_their_group_are_refused(saved, name):
 
 # -- 2. metadata before data -------------------------------------------------------------
 def test_a_weight_declaring_4_tib_fails_on_its_shape_without_allocating(saved):
-    _replace(saved["path"], KERNEL, lambda f, p: f.create_dataset(
-        p, shape=(2**20, 2**20), dtype="float32", chunks=(64, 64)))
+    _replace(
+        saved["path"],
+        KERNEL,
+        lambda f, p: f.create_dataset(p, shape=(2**20, 2**20), dtype="float32", chunks=(64, 64)),
+    )
     model = _model()
     tracemalloc.start()
     try:
-        with pytest.raises(ValueError, match=_pinned(
-                saved["path"], "layer 'first'", "expects shape (4, 3)",
-                "holds shape (1048576, 1048576)")):
+        with pytest.raises(
+            ValueError,
+            match=_pinned(
+                saved["path"],
+                "layer 'first'",
+                "expects shape (4, 3)",
+                "holds shape (1048576, 1048576)",
+            ),
+        ):
             model.load_weights(saved["path"])
         peak = tracemalloc.get_traced_memory()[1]
     finally:
@@ -213,8 +253,13 @@ def test_a_weight_declaring_4_tib_fails_on_its_shape_without_allocating(saved):
 
 def test_a_gzip_bomb_is_refused_before_it_is_decompressed(saved):
     bomb = np.zeros((4096, 4096), dtype="float32")  # 64 MiB of zeros, a few KiB on disk
-    _replace(saved["path"], KERNEL, lambda f, p: f.create_dataset(
-        p, data=bomb, compression="gzip", compression_opts=9, chunks=(1024, 1024)))
+    _replace(
+        saved["path"],
+        KERNEL,
+        lambda f, p: f.create_dataset(
+            p, data=bomb, compression="gzip", compression_opts=9, chunks=(1024, 1024)
+        ),
+    )
     tracemalloc.start()
     try:
         with pytest.raises(ValueError, match=_pinned(saved["path"], "holds shape (4096, 4096)")):
@@ -228,8 +273,9 @@ def test_a_gzip_bomb_is_refused_before_it_is_decompressed(saved):
 def test_a_float64_value_too_large_for_float32_is_refused(saved):
     data = np.full((4, 3), 1e300)
     _replace(saved["path"], KERNEL, lambda f, p: f.create_dataset(p, data=data))
-    with pytest.raises(ValueError, match=_pinned(saved["path"], "kernel:0", "too large for "
-                                                 "dtype float32")):
+    with pytest.raises(
+        ValueError, match=_pinned(saved["path"], "kernel:0", "too large for dtype float32")
+    ):
         load_model(saved["path"])
 
 
@@ -261,8 +307,9 @@ def test_load_weights_that_fails_on_the_last_layer_leaves_every_layer_as_it_was(
         second["bias:0"] = np.zeros(5, dtype="float32")
     model = _model()
     before = model.get_weights()
-    with pytest.raises(ValueError, match=_pinned(saved["path"], "layer 'second'",
-                                                 "expects shape (2,)")):
+    with pytest.raises(
+        ValueError, match=_pinned(saved["path"], "layer 'second'", "expects shape (2,)")
+    ):
         model.load_weights(saved["path"])
     for a, b in zip(before, model.get_weights()):
         np.testing.assert_array_equal(a, b)
@@ -273,11 +320,12 @@ def test_load_weights_whose_last_dataset_is_unreadable_leaves_the_model_as_it_wa
     with h5py.File(saved["path"], "a") as f:
         second = f["/model_weights/second/second"]
         del second["bias:0"]
-        ds = second.create_dataset("bias:0", data=np.arange(2, dtype="float32"),
-                                   compression="gzip", chunks=(2,))
+        ds = second.create_dataset(
+            "bias:0", data=np.arange(2, dtype="float32"), compression="gzip", chunks=(2,)
+        )
         chunk = ds.id.get_chunk_info(0)
     raw = bytearray(saved["path"].read_bytes())
-    raw[chunk.byte_offset:chunk.byte_offset + chunk.size] = b"\xff" * chunk.size
+    raw[chunk.byte_offset : chunk.byte_offset + chunk.size] = b"\xff" * chunk.size
     saved["path"].write_bytes(bytes(raw))
     model = _model()
     before = model.get_weights()
@@ -293,10 +341,14 @@ def test_set_training_state_checks_every_entry_before_setting_any():
     model.epoch = 3
     before_w = model.get_weights()
     before = model.get_training_state()
-    bad = {**before, "epoch": 9, "generator_states": {
-        "d1": before["generator_states"]["d1"],
-        "d2": [{"bit_generator": "PCG64", "state": "garbage"}],
-    }}
+    bad = {
+        **before,
+        "epoch": 9,
+        "generator_states": {
+            "d1": before["generator_states"]["d1"],
+            "d2": [{"bit_generator": "PCG64", "state": "garbage"}],
+        },
+    }
     with pytest.raises(ValueError, match=r"'generator_states' of layer 'd2' \[0\]"):
         model.set_training_state(bad)
     _assert_unchanged(model, before_w, before)
@@ -308,8 +360,9 @@ def test_load_weights_skip_mismatch_skips_weights_of_another_shape_with_a_warnin
     before = model.get_weights()
     with pytest.warns(UserWarning) as record:
         saving.load_weights(model, saved["path"], by_name=True, skip_mismatch=True)
-    skipped = sorted(re.match(r"Skipping weight '([^']+)'", str(w.message)).group(1)
-                     for w in record)
+    skipped = sorted(
+        re.match(r"Skipping weight '([^']+)'", str(w.message)).group(1) for w in record
+    )
     assert skipped == ["first/bias:0", "first/kernel:0", "second/kernel:0"]
     assert "expects shape (4, 5), the file holds shape (4, 3)" in str(record[0].message)
     after = model.get_weights()
@@ -360,8 +413,12 @@ def test_a_layer_state_of_the_wrong_shape_is_refused_naming_layer_and_shapes(tmp
     with h5py.File(tmp_path / "s.h5", "a") as f:
         del f["/training_state/layer_states/memory/0"]
         f["/training_state/layer_states/memory/0"] = np.zeros((5, 3), dtype="float32")
-    with pytest.raises(ValueError, match=_pinned(tmp_path / "s.h5", "'layer_states' of layer "
-                                                 "'memory' [0]", "expects shape (2, 3)")):
+    with pytest.raises(
+        ValueError,
+        match=_pinned(
+            tmp_path / "s.h5", "'layer_states' of layer 'memory' [0]", "expects shape (2, 3)"
+        ),
+    ):
         load_model(tmp_path / "s.h5", custom_objects={"Stateful": Stateful})
 
 

@@ -96,8 +96,9 @@ def test_saving_through_a_dangling_symlink_creates_its_target(tmp_path):
 
 
 def test_saving_to_a_folder_is_refused_naming_it(tmp_path):
-    with pytest.raises(IsADirectoryError, match=f"Cannot save to {str(tmp_path)!r}: it is a "
-                                                "folder"):
+    with pytest.raises(
+        IsADirectoryError, match=f"Cannot save to {str(tmp_path)!r}: it is a folder"
+    ):
         _model().save(tmp_path)
 
 
@@ -109,8 +110,7 @@ def test_a_file_name_near_the_file_system_limit_saves(tmp_path):
 
 
 def test_a_filepath_that_is_not_a_path_is_a_type_error():
-    with pytest.raises(TypeError, match="filepath must be a str or path-like object, received "
-                                        "int"):
+    with pytest.raises(TypeError, match="filepath must be a str or path-like object, received int"):
         _model().save(3)
     with pytest.raises(TypeError, match="filepath must be a str or path-like"):
         load_model(["m.h5"])
@@ -132,17 +132,19 @@ print("saved")
 
 def _as_user(args, tmp: str):
     """Run python ``args`` as an unprivileged user; stdout stripped."""
-    env = {**os.environ, "HOME": tmp, "PYTENSOR_FLAGS": f"base_compiledir={tmp}/pytensor",
-           "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "HOME": tmp,
+        "PYTENSOR_FLAGS": f"base_compiledir={tmp}/pytensor",
+        "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")])),
+    }
     command = [sys.executable, *args]
     if os.geteuid() == 0:
         setpriv = shutil.which("setpriv")
         if setpriv is None:
             pytest.skip("running as root without setpriv: cannot act as an unprivileged user")
-        command = [setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-                   *command]
-    proc = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp,
-                          timeout=240)
+        command = [setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *command]
+    proc = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp, timeout=240)
     return proc.returncode, proc.stdout.strip(), proc.stderr
 
 
@@ -170,8 +172,15 @@ def test_a_read_only_file_is_refused_with_permission_error_naming_it(shared_dir)
     assert _mode(path) == 0o444
     assert os.listdir(shared_dir) == ["m.h5"]
     # The same user writing in place with h5py is refused the same way.
-    code, out, _ = _as_user(["-c", "import h5py, sys\ntry:\n    h5py.File(sys.argv[1], 'w')\n"
-                             "except PermissionError:\n    print('refused')", path], shared_dir)
+    code, out, _ = _as_user(
+        [
+            "-c",
+            "import h5py, sys\ntry:\n    h5py.File(sys.argv[1], 'w')\n"
+            "except PermissionError:\n    print('refused')",
+            path,
+        ],
+        shared_dir,
+    )
     assert out == "refused"
 
 
@@ -208,10 +217,18 @@ def test_a_failed_write_names_the_users_path_and_leaves_no_temporary_file(tmp_pa
     path = tmp_path / "m.h5"
     _model().save(path)
     before = path.read_bytes()
-    env = {**os.environ,
-           "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))}
-    proc = subprocess.run([sys.executable, "-c", _FULL_DISK_SCRIPT, str(path)],
-                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=240)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")])),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", _FULL_DISK_SCRIPT, str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=240,
+    )
     assert proc.returncode == 3, proc.stdout + proc.stderr[-2000:]
     message = proc.stdout.strip().splitlines()[-1]
     assert str(path) in message

@@ -93,8 +93,7 @@ def _check_learning_rate(value) -> float | None:
     ok = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
     if not ok or not math.isfinite(float(value)) or float(value) <= 0:
         raise ValueError(
-            "training_state 'learning_rate' must be a finite number > 0, received "
-            f"{_short(value)}."
+            f"training_state 'learning_rate' must be a finite number > 0, received {_short(value)}."
         )
     return float(value)
 
@@ -128,8 +127,9 @@ def _state_array(var, value, what: str) -> np.ndarray:
         )
     with np.errstate(all="ignore"):
         cast = array.astype(var.dtype)
-    if np.dtype(var.dtype).kind == "f" and not np.array_equal(np.isfinite(cast),
-                                                               np.isfinite(array)):
+    if np.dtype(var.dtype).kind == "f" and not np.array_equal(
+        np.isfinite(cast), np.isfinite(array)
+    ):
         raise ValueError(f"training_state {what} holds values too large for {var.dtype}.")
     return cast
 
@@ -158,7 +158,8 @@ class TrainingState:
             "shuffle_rng": shuffle.bit_generator.state if shuffle is not None else None,
             "generator_states": {
                 layer.name: [r.get_value(borrow=True).bit_generator.state for r in layer.rngs]
-                for layer in self.layers if layer.rngs
+                for layer in self.layers
+                if layer.rngs
             },
             "layer_states": {
                 name: [np.asarray(s.get_value()) for s in layer.states]
@@ -207,9 +208,7 @@ class TrainingState:
     def _prepare_training_state(self, state) -> list:
         """Check ``state``; return the assignments that set it (none run yet)."""
         if not isinstance(state, dict):
-            raise ValueError(
-                f"training_state must be a dict, received {type(state).__name__}."
-            )
+            raise ValueError(f"training_state must be a dict, received {type(state).__name__}.")
         unknown = sorted(set(state) - set(_KEYS))
         if unknown:
             raise ValueError(

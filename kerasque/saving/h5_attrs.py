@@ -41,8 +41,7 @@ def as_text(value, path: str, what: str) -> str:
     if isinstance(value, str):
         return value
     raise ValueError(
-        f"{path!r}: {what} must be a string, found {type(value).__name__} "
-        f"{_short(value)}."
+        f"{path!r}: {what} must be a string, found {type(value).__name__} {_short(value)}."
     )
 
 

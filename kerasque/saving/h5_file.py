@@ -67,12 +67,14 @@ def _check_writable(path: str, target: str) -> os.stat_result | None:
         st = None
     if st is not None and not os.access(target, os.W_OK):
         raise PermissionError(
-            errno.EACCES, f"Cannot save to {path!r}: permission denied (the file is not "
+            errno.EACCES,
+            f"Cannot save to {path!r}: permission denied (the file is not "
             "writable; change its permissions or save to another path)",
         )
     if not os.access(folder, os.W_OK | os.X_OK):
         raise PermissionError(
-            errno.EACCES, f"Cannot save to {path!r}: permission denied (folder {folder!r} is "
+            errno.EACCES,
+            f"Cannot save to {path!r}: permission denied (folder {folder!r} is "
             "not writable, and a save writes a temporary file there first)",
         )
     return st
@@ -84,7 +86,7 @@ def _write_private(tmp: str, image: bytes) -> None:
     try:
         view = memoryview(image)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -160,8 +162,7 @@ def open_h5(filepath):
         f = h5py.File(path, "r")
     except OSError as err:
         raise OSError(
-            f"Cannot read {path!r} as an HDF5 file: it is truncated, corrupted or not HDF5 "
-            f"({err})."
+            f"Cannot read {path!r} as an HDF5 file: it is truncated, corrupted or not HDF5 ({err})."
         ) from None
     with f:
         try:

@@ -36,12 +36,18 @@ def _refuse(path: str, hdf5_path: str, why: str) -> ValueError:
 def split_path(name: str, path: str, parent: str) -> list[str]:
     """Components of a relative HDF5 name from the file; refuses '', '.', '..' and '/x'."""
     if not isinstance(name, str) or not name or name.startswith("/"):
-        raise _refuse(path, f"{parent.rstrip('/')}/{name}", "has an invalid name: names in "
-                      "the file must be non-empty and relative to their group.")
+        raise _refuse(
+            path,
+            f"{parent.rstrip('/')}/{name}",
+            "has an invalid name: names in the file must be non-empty and relative to their group.",
+        )
     parts = name.split("/")
     if any(p in ("", ".", "..") for p in parts):
-        raise _refuse(path, f"{parent.rstrip('/')}/{name}", "has an invalid name (empty, '.' "
-                      "or '..' component).")
+        raise _refuse(
+            path,
+            f"{parent.rstrip('/')}/{name}",
+            "has an invalid name (empty, '.' or '..' component).",
+        )
     return parts
 
 
@@ -90,17 +96,24 @@ def _walk(f, parts, within, path, hops):
             here = full
             continue
         if kind == h5py.h5l.TYPE_EXTERNAL:
-            raise _refuse(path, full, "is an external link to another file; kerasque reads "
-                          "only the file it is given.")
+            raise _refuse(
+                path,
+                full,
+                "is an external link to another file; kerasque reads only the file it is given.",
+            )
         if kind != h5py.h5l.TYPE_SOFT:
             raise _refuse(path, full, "is a user-defined link; only plain links are read.")
         if hops >= _MAX_LINK_HOPS:
             raise _refuse(path, full, f"starts a chain of more than {_MAX_LINK_HOPS} soft links.")
         target = _soft_target(obj, key, here, full, path)
         if not (target + "/").startswith(within.rstrip("/") + "/"):
-            raise _refuse(path, full, f"is a soft link to {target!r}, outside {within!r}; "
-                          "kerasque follows links only inside the group they belong to.")
-        rest = [p for p in target.split("/") if p] + parts[i + 1:]
+            raise _refuse(
+                path,
+                full,
+                f"is a soft link to {target!r}, outside {within!r}; "
+                "kerasque follows links only inside the group they belong to.",
+            )
+        rest = [p for p in target.split("/") if p] + parts[i + 1 :]
         return _walk(f, rest, within, path, hops + 1)
     return obj
 
@@ -138,18 +151,30 @@ def plain_dataset(obj, path: str, hdf5_path: str) -> h5py.Dataset:
     except (OSError, RuntimeError, ValueError, TypeError, KeyError) as err:
         raise _refuse(path, hdf5_path, f"has unreadable metadata ({err}).") from None
     if virtual:
-        raise _refuse(path, hdf5_path, "is a virtual dataset (its data lives in other files); "
-                      "kerasque reads only the file it is given.")
+        raise _refuse(
+            path,
+            hdf5_path,
+            "is a virtual dataset (its data lives in other files); "
+            "kerasque reads only the file it is given.",
+        )
     if external:
-        raise _refuse(path, hdf5_path, "stores its data in external files; kerasque reads "
-                      "only the file it is given.")
+        raise _refuse(
+            path,
+            hdf5_path,
+            "stores its data in external files; kerasque reads only the file it is given.",
+        )
     unknown = [code for code in filters if code not in _BUILTIN_FILTERS]
     if unknown:
-        raise _refuse(path, hdf5_path, f"uses HDF5 filters {unknown}, which are not built in "
-                      "(reading them would load a plugin).")
+        raise _refuse(
+            path,
+            hdf5_path,
+            f"uses HDF5 filters {unknown}, which are not built in "
+            "(reading them would load a plugin).",
+        )
     if dtype.kind not in _NUMERIC_KINDS or dtype.fields is not None or dtype.subdtype:
-        raise _refuse(path, hdf5_path, f"has dtype {dtype}; a real numeric dtype (float, int) "
-                      "was expected.")
+        raise _refuse(
+            path, hdf5_path, f"has dtype {dtype}; a real numeric dtype (float, int) was expected."
+        )
     if shape is None:
         raise _refuse(path, hdf5_path, "has no dataspace (a null dataset).")
     return obj
@@ -165,8 +190,9 @@ def read_checked(ds: h5py.Dataset, expected_shape: tuple, path: str, what: str) 
     try:
         return np.asarray(ds[()])
     except (OSError, RuntimeError, ValueError, TypeError, KeyError) as err:
-        raise OSError(f"{path!r}: cannot read {what} ({ds.name!r}): the data is corrupted "
-                      f"({err}).") from None
+        raise OSError(
+            f"{path!r}: cannot read {what} ({ds.name!r}): the data is corrupted ({err})."
+        ) from None
 
 
 def cast_exact(value: np.ndarray, dtype, path: str, what: str) -> np.ndarray:
@@ -187,8 +213,11 @@ def cast_exact(value: np.ndarray, dtype, path: str, what: str) -> np.ndarray:
             raise ValueError(f"{path!r}: {what} holds values outside the range of {dtype}.")
     with np.errstate(all="ignore"):
         out = value.astype(dtype)
-    finite_lost = dtype.kind == "f" and value.dtype.kind == "f" and not np.array_equal(
-        np.isfinite(out), np.isfinite(value))
+    finite_lost = (
+        dtype.kind == "f"
+        and value.dtype.kind == "f"
+        and not np.array_equal(np.isfinite(out), np.isfinite(value))
+    )
     if finite_lost:
         raise ValueError(f"{path!r}: {what} holds values too large for dtype {dtype}.")
     return out

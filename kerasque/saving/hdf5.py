@@ -49,8 +49,15 @@ from kerasque.utils.safe_mode import safe_mode_scope
 
 # Errors a corrupted config can raise from inside a layer's from_config;
 # at the load edge they become a ValueError naming the file.
-_CONFIG_ERRORS = (KeyError, IndexError, AttributeError, ArithmeticError, RecursionError,
-                  NotImplementedError, MemoryError)
+_CONFIG_ERRORS = (
+    KeyError,
+    IndexError,
+    AttributeError,
+    ArithmeticError,
+    RecursionError,
+    NotImplementedError,
+    MemoryError,
+)
 
 
 def _version() -> str:
@@ -137,8 +144,9 @@ def load_weights(model, filepath, by_name: bool = False, skip_mismatch: bool = F
 
 
 # -- loading models -------------------------------------------------------------------
-def load_model(filepath, custom_objects: dict | None = None, compile: bool = True,
-               safe_mode: bool = True):
+def load_model(
+    filepath, custom_objects: dict | None = None, compile: bool = True, safe_mode: bool = True
+):
     """Rebuild a model saved with :func:`save_model`.
 
     Parameters
@@ -171,8 +179,7 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
         return model_from_h5(f, path, custom_objects, compile, safe_mode)
 
 
-def model_from_h5(f, path: str, custom_objects=None, compile: bool = True,
-                  safe_mode: bool = True):
+def model_from_h5(f, path: str, custom_objects=None, compile: bool = True, safe_mode: bool = True):
     """Build, check and fill a model from the open file ``f`` (all or nothing)."""
     config = _model_config(f, path)
     with safe_mode_scope(safe_mode):
@@ -187,8 +194,14 @@ def model_from_h5(f, path: str, custom_objects=None, compile: bool = True,
     train_config = read_json_attr(f, "training_config", path)
     optimizer = []
     if compile and train_config is not None:
-        _prefixed(serialization.compile_from_config, model, train_config, custom_objects,
-                  path=path, what="training_config")
+        _prefixed(
+            serialization.compile_from_config,
+            model,
+            train_config,
+            custom_objects,
+            path=path,
+            what="training_config",
+        )
         saved_optimizer = index_optimizer(f, path)
         if saved_optimizer is not None:
             optimizer = read_optimizer(model, saved_optimizer, path)
@@ -227,8 +240,9 @@ def build_model(config, path: str, custom_objects=None):
     (a negative size) is a bad config, not a warning to pass over.
     """
     with np.errstate(divide="raise", over="raise", invalid="raise"):
-        model = _prefixed(serialization.deserialize_layer, config, custom_objects, path=path,
-                          what="model_config")
+        model = _prefixed(
+            serialization.deserialize_layer, config, custom_objects, path=path, what="model_config"
+        )
     if not isinstance(model, TrainingState):
         raise ValueError(
             f"{path!r}: model_config describes a {type(model).__name__} layer, not a model "
@@ -248,9 +262,7 @@ def _prefixed(fn, *args, path: str, what: str = "training_state"):
         prefix = f"{path!r}: " if text.startswith(what) else f"{path!r}: {what}: "
         raise type(err)(prefix + text) from err
     except _CONFIG_ERRORS as err:
-        raise ValueError(
-            f"{path!r}: {what} is corrupted: {type(err).__name__}: {err}"
-        ) from err
+        raise ValueError(f"{path!r}: {what} is corrupted: {type(err).__name__}: {err}") from err
 
 
 def _retarget_floatx(config, saved: str, current: str):

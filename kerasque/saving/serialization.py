@@ -160,8 +160,11 @@ def _layer_class(config, table: dict):
     class_name, inner = _check_entry(config, "layer")
     cls = table.get(class_name)
     if not (isinstance(cls, type) and issubclass(cls, Layer)):
-        layer_names = [k for k, v in table.items() if isinstance(v, type) and issubclass(v, Layer)
-                       and not _is_abstract(v)]
+        layer_names = [
+            k
+            for k, v in table.items()
+            if isinstance(v, type) and issubclass(v, Layer) and not _is_abstract(v)
+        ]
         raise unknown_class_error("layer", class_name, layer_names)
     if _is_abstract(cls):
         raise ValueError(
@@ -276,7 +279,8 @@ def compile_from_config(model, config: dict, custom_objects=None) -> None:
             "The saved training config's 'metrics' must be a list, received "
             f"{_short(saved_metrics)}."
         )
-    metric_list = [resolve_function(m, "metric", known_metrics, custom_objects)
-                   for m in saved_metrics]
+    metric_list = [
+        resolve_function(m, "metric", known_metrics, custom_objects) for m in saved_metrics
+    ]
     optimizer = deserialize_optimizer(config["optimizer_config"], custom_objects)
     model.compile(optimizer=optimizer, loss=loss, metrics=metric_list)

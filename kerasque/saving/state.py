@@ -138,8 +138,10 @@ def read_training_state(f, model, path: str) -> dict | None:
     if group is None:
         return None
     if "epoch" not in group.attrs:
-        raise ValueError(f"{path!r}: training_state has no 'epoch' attribute; the file is "
-                         "corrupted or was not written by kerasque.")
+        raise ValueError(
+            f"{path!r}: training_state has no 'epoch' attribute; the file is "
+            "corrupted or was not written by kerasque."
+        )
     state: dict = {"epoch": read_number(group, "epoch", path)}
     if "learning_rate" in group.attrs:
         state["learning_rate"] = read_number(group, "learning_rate", path)

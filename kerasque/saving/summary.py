@@ -29,8 +29,13 @@ def read_summary(filepath) -> dict:
     with open_h5(path) as f:
         root = "/model_weights" if locate(f, "/model_weights", "/model_weights", path) else "/"
         weights = [
-            (layer, [(name, WeightInfo(tuple(ds.shape), ds.dtype, int(ds.size)))
-                     for name, ds in datasets])
+            (
+                layer,
+                [
+                    (name, WeightInfo(tuple(ds.shape), ds.dtype, int(ds.size)))
+                    for name, ds in datasets
+                ],
+            )
             for layer, datasets in index_weights(f, root, path)
         ]
         state = locate(f, "/training_state", "/training_state", path)

@@ -131,8 +131,9 @@ def _plan_layer(layer, saved, path: str, file_layer: str, skip_mismatch: bool) -
     return plan
 
 
-def plan_weights(model, saved, path: str, by_name: bool = False,
-                 skip_mismatch: bool = False) -> list:
+def plan_weights(
+    model, saved, path: str, by_name: bool = False, skip_mismatch: bool = False
+) -> list:
     """``[(variable, dataset, what), ...]`` after checking every layer against the file."""
     plan = []
     if by_name:
