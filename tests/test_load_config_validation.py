@@ -292,7 +292,7 @@ class SafeModeProbe(Dense):
 
 
 def test_load_model_opens_a_safe_mode_scope_for_deserialization(tmp_path):
-    from kerasque.utils.safe_mode import in_safe_mode
+    from kerasque.utils.safe_mode import in_safe_mode, safe_mode_scope
 
     x = Input(shape=(2,))
     Model(x, SafeModeProbe(1)(x)).save(tmp_path / "p.h5")
@@ -300,7 +300,9 @@ def test_load_model_opens_a_safe_mode_scope_for_deserialization(tmp_path):
     SafeModeProbe.seen.clear()
     load_model(tmp_path / "p.h5", custom_objects=objects)
     load_model(tmp_path / "p.h5", custom_objects=objects, safe_mode=False)
-    assert SafeModeProbe.seen == [True, False]
+    with safe_mode_scope(False):  # an enclosing scope is inherited, as in Keras 3
+        load_model(tmp_path / "p.h5", custom_objects=objects)
+    assert SafeModeProbe.seen == [True, False, False]
     assert in_safe_mode()
     with pytest.raises(TypeError, match="safe_mode must be True or False, received 'no'"):
         load_model(tmp_path / "p.h5", custom_objects=objects, safe_mode="no")

@@ -45,7 +45,7 @@ from kerasque.saving.weights import (
     read_plan,
     write_weights,
 )
-from kerasque.utils.safe_mode import safe_mode_scope
+from kerasque.utils.safe_mode import in_safe_mode, safe_mode_scope
 
 # Errors a corrupted config can raise from inside a layer's from_config;
 # at the load edge they become a ValueError naming the file.
@@ -161,7 +161,8 @@ def load_model(
         train function is built here when the optimizer has slots).
     safe_mode : bool
         False allows rebuilding Python code stored in the file (a ``Lambda``
-        layer's function); only for files you trust.
+        layer's function); only for files you trust. Inside
+        ``safe_mode_scope(False)`` the load is unsafe whatever this says.
 
     Returns
     -------
@@ -173,7 +174,10 @@ def load_model(
             f"{type(custom_objects).__name__}."
         )
     compile = _check_flag(compile, "compile", "load_model")
-    safe_mode = _check_flag(safe_mode, "safe_mode", "load_model")
+    # Code from the file runs only if the user allowed it, here or in an
+    # enclosing ``safe_mode_scope(False)`` (which, as in Keras 3, a nested load
+    # inherits).
+    safe_mode = _check_flag(safe_mode, "safe_mode", "load_model") and in_safe_mode()
     path = check_path(filepath, "load_model")
     with open_h5(path) as f:
         return model_from_h5(f, path, custom_objects, compile, safe_mode)
