@@ -48,6 +48,7 @@ from kerasque.engine.functional import Functional
 from kerasque.engine.objectives import metrics_names, resolve_outputs, weighted_objective
 from kerasque.engine.symbolic import run_nodes
 from kerasque.engine.tracing import placeholder
+from kerasque.engine.training_state import TrainingState
 from kerasque.utils.data_utils import Sequence
 from kerasque.utils.generic import check_kwargs
 from kerasque.utils.random_state import numpy_generator
@@ -56,7 +57,7 @@ _BUILDERS = {"train": "_build_train", "test": "_build_test", "predict": "_build_
              "predict_stochastic": "_build_predict_stochastic"}
 
 
-class Model(Functional):
+class Model(TrainingState, Functional):
     """A functional model: ``Model(inputs, outputs)``.
 
     Examples
