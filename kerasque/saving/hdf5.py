@@ -403,6 +403,10 @@ def load_weights(model, filepath, by_name: bool = False) -> None:
         weights); by default layers with weights are matched in order.
     """
     path = os.fspath(filepath)
+    from kerasque.saving import keras_files  # Keras's own files; imports this module
+
+    if keras_files.handles(path):
+        return keras_files.load_weights(model, path, by_name=by_name)
     model._ensure_graph()
     with open_h5(path) as f:
         group = f["model_weights"] if "model_weights" in f else f
@@ -442,6 +446,10 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
     """
 
     path = os.fspath(filepath)
+    from kerasque.saving import keras_files  # Keras's own files; imports this module
+
+    if keras_files.handles(path):
+        return keras_files.load_model(path, custom_objects, compile)
     with open_h5(path) as f:
         config = read_json_attr(f, "model_config", path)
         if config is None:
