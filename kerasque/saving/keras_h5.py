@@ -189,6 +189,7 @@ def optimizer_from_keras(config: dict, major: int):
     from kerasque import optimizers
 
     cls, inner = keras_format._unwrap(config)
+    cls = {name.lower(): name for name in _OPTIMIZERS}.get(str(cls).lower(), cls)
     if cls not in _OPTIMIZERS:
         raise _Mismatch(f"kerasque has no optimizer {cls!r}")
     inner = dict(inner)
@@ -221,6 +222,7 @@ def compile_like_keras(model, train_config, state, layer_order, version, path,
                        custom_objects=None) -> None:
     """Compile with Keras's loss, metrics and optimizer; restore its state when it carries."""
     major = keras_format.keras_major(version)
+    missing = False
     try:
         if train_config.get("loss_weights") not in (None, [], {}):
             raise _Mismatch("kerasque has no loss_weights")
@@ -228,7 +230,13 @@ def compile_like_keras(model, train_config, state, layer_order, version, path,
         loss = [_loss(item) for item in loss] if isinstance(loss, list) else _loss(loss)
         if isinstance(loss, dict):
             raise _Mismatch("losses given per output name")
-        optimizer, reason = optimizer_from_keras(train_config.get("optimizer_config"), major)
+        opt_config = train_config.get("optimizer_config") or train_config.get("optimizer")
+        if opt_config is None:
+            # Keras compiles with its default then, and drops the saved state.
+            opt_config, missing = {"class_name": "RMSprop", "config": {}}, True
+        if isinstance(opt_config, str):
+            opt_config = {"class_name": opt_config, "config": {}}
+        optimizer, reason = optimizer_from_keras(opt_config, major)
     except (_Mismatch, TypeError, ValueError) as err:
         warnings.warn(
             f"{path!r}: the model is loaded uncompiled because Keras's training settings "
@@ -241,6 +249,9 @@ def compile_like_keras(model, train_config, state, layer_order, version, path,
     if state is None:
         return
     try:
+        if missing:
+            raise _Mismatch("the file's compile settings name no optimizer; Keras then uses "
+                            "its default RMSprop, and so does kerasque")
         if reason:
             raise _Mismatch(reason)
         values = optimizer_state(model, state, layer_order, major)

@@ -151,12 +151,14 @@ def write(name, builder, shapes, kind):
     randomize(model)
     xs = make_inputs(shapes, kind)
     feed = xs[0] if len(xs) == 1 else xs
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
+    model.compile(optimizer="adam", loss="mse")
     model.train_on_batch(feed, targets(model, feed))
     y = model.predict(feed, verbose=0)
     base = os.path.join(OUT, name)
-    model.save(base + ".h5")
+    # .keras first: Keras 3.15's legacy .h5 save leaves the optimizer out of the
+    # compile config that a later .keras save writes.
     model.save(base + ".keras")
+    model.save(base + ".h5")
     arrays = {"x": xs[0]} if len(xs) == 1 else {f"x{i}": x for i, x in enumerate(xs)}
     np.savez(base + ".npz", y=y, **arrays)
     if name in WEIGHTS_ONLY:
