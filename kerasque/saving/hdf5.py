@@ -370,6 +370,10 @@ def _version() -> str:
 def save_model(model, filepath, include_optimizer: bool = True) -> None:
     """Write architecture, weights, compile settings and training state to ``filepath``."""
 
+    from kerasque.saving import keras_files  # Keras's own formats; imports this module
+
+    if keras_files.is_archive(os.fspath(filepath)):
+        return keras_files.save_model(model, filepath, include_optimizer)
     model._ensure_graph()
     config = serialization.serialize_layer(model)
     train_config = serialization.training_config(model)
@@ -384,6 +388,7 @@ def save_model(model, filepath, include_optimizer: bool = True) -> None:
         if include_optimizer and train_config is not None:
             _write_optimizer(f, model.optimizer)
         _write_training_state(f, model)
+        keras_files.add_keras_view(f, config, train_config)
 
 
 def save_weights(model, filepath) -> None:
@@ -451,7 +456,7 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
     if keras_files.handles(path):
         return keras_files.load_model(path, custom_objects, compile)
     with open_h5(path) as f:
-        config = read_json_attr(f, "model_config", path)
+        config = read_json_attr(f, keras_files.kerasque_attr(f, "model_config"), path)
         if config is None:
             kind = "no model"
             if "layer_names" in f.attrs:
@@ -465,7 +470,7 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
         saved_floatx = _text(f.attrs["floatx"]) if "floatx" in f.attrs else None
         weights = read_weights(f["model_weights"], path)
         state = _read_training_state(f, path) if "training_state" in f else None
-        train_config = read_json_attr(f, "training_config", path)
+        train_config = read_json_attr(f, keras_files.kerasque_attr(f, "training_config"), path)
         optimizer = _read_optimizer(f) if "optimizer_weights" in f else None
     # The file is closed: nothing below reads it, so errors are about the model.
     if saved_floatx and saved_floatx != floatx():
@@ -485,14 +490,17 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
 
 def read_summary(filepath) -> dict:
     """What a file holds, for the command line: configs, version and layer weights."""
+    from kerasque.saving import keras_files  # Keras's own files; imports this module
+
     path = os.fspath(filepath)
     with open_h5(path) as f:
         group = f["model_weights"] if "model_weights" in f else f
         state = _read_training_state(f, path) if "training_state" in f else {}
         return {
             "path": path,
-            "model_config": read_json_attr(f, "model_config", path),
-            "training_config": read_json_attr(f, "training_config", path),
+            "model_config": read_json_attr(f, keras_files.kerasque_attr(f, "model_config"), path),
+            "training_config": read_json_attr(
+                f, keras_files.kerasque_attr(f, "training_config"), path),
             "kerasque_version": _text(f.attrs.get("kerasque_version", "unknown")),
             "backend": _text(f.attrs.get("backend", "unknown")),
             "weights": read_weights(group, path),

@@ -288,3 +288,144 @@ def _fits(f, tree_name, layer, path) -> bool:
                       f"have shapes {expected}, the file's {found}.", stacklevel=4)
         return False
     return True
+
+
+# -- writing ---------------------------------------------------------------------
+_CELLED = ("GRU", "LSTM", "SimpleRNN")
+
+
+def _layout(layer) -> dict:
+    """``{"vars": [arrays], child: layout, ...}``: where Keras keeps a layer's variables."""
+    from kerasque.layers.wrappers import Wrapper
+
+    weights = [np.asarray(v.get_value()) for v in layer.weights]
+    if type(layer).__name__ in _CELLED:
+        return {"vars": [], "cell": {"vars": weights, "name": f"{layer.name}_cell"}}
+    forward, backward = getattr(layer, "forward_layer", None), getattr(layer, "backward_layer", None)
+    if forward is not None and backward is not None:
+        return {"vars": [], "forward_layer": _layout(forward), "backward_layer": _layout(backward)}
+    if isinstance(layer, Wrapper):
+        return {"vars": [], "layer": _layout(layer.layer)}
+    return {"vars": weights}
+
+
+def _write_layout(group, layout: dict, name: str) -> None:
+    vars_group = group.create_group("vars")
+    vars_group.attrs["name"] = layout.get("name", name)
+    for i, value in enumerate(layout["vars"]):
+        vars_group.create_dataset(str(i), data=value)
+    for child, sub in layout.items():
+        if child not in ("vars", "name"):
+            inner = getattr(sub, "get", lambda k, d=None: d)("name", name)
+            _write_layout(group.create_group(child), sub, inner)
+
+
+def keras_layer_list(model) -> list:
+    """The layers Keras lists for ``model``: a Sequential's without its input."""
+    from kerasque.engine.input_layer import InputLayer
+
+    layers = list(model.layers)
+    if type(model).__name__ == "Sequential":
+        layers = [layer for layer in layers if not isinstance(layer, InputLayer)]
+    return layers
+
+
+def _keras_optimizer_state(model) -> list | None:
+    """Keras 3's optimizer variables for kerasque's Adam or SGD, else None."""
+    optimizer = getattr(model, "optimizer", None)
+    kind = type(optimizer).__name__
+    if not getattr(model, "compiled", False) or kind not in ("Adam", "SGD"):
+        return None
+    values = optimizer.get_weights()
+    own = model.trainable_weights
+    n = len(own)
+    per_var = 2 if kind == "Adam" else (1 if optimizer.momentum else 0)
+    if len(values) != 1 + per_var * n:
+        return None  # slots not built yet: the model was never trained
+    index = {id(v): i for i, v in enumerate(own)}
+    order = [index[id(v)] for layer in keras_layer_list(model) for v in layer.trainable_weights
+             if id(v) in index]
+    out = [np.asarray(values[0], dtype="int64"),
+           np.asarray(optimizer.learning_rate, dtype="float32")]
+    for i in order:
+        out += [values[1 + k * n + i] for k in range(per_var)]
+    return out
+
+
+def _weights_bytes(model, include_optimizer: bool) -> bytes:
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
+        top = f.create_group("layers")
+        layers = keras_layer_list(model)
+        for tree_name, layer in zip(keras_names(type(la).__name__ for la in layers), layers):
+            _write_layout(top.create_group(tree_name), _layout(layer), layer.name)
+        f.create_group("vars").attrs["name"] = model.name
+        state = _keras_optimizer_state(model) if include_optimizer else None
+        if state is not None:
+            group = f.create_group("optimizer").create_group("vars")
+            group.attrs["name"] = type(model.optimizer).__name__.lower()
+            for i, value in enumerate(state):
+                group.create_dataset(str(i), data=value)
+    return buffer.getvalue()
+
+
+def _compile_config(model) -> dict | None:
+    from kerasque.saving import keras_export
+
+    train = keras_export.keras_training_config(serialization.training_config(model))
+    if train is None:
+        return None
+    optimizer = train.pop("optimizer_config")
+    return {"optimizer": {"module": "keras.optimizers", **optimizer, "registered_name": None},
+            **train, "run_eagerly": False, "steps_per_execution": 1, "jit_compile": True}
+
+
+def save_model(model, filepath, include_optimizer: bool = True) -> None:
+    """Write Keras 3's ``.keras`` zip, plus ``kerasque.h5`` with kerasque's full state."""
+    from kerasque.saving import keras_export
+
+    path = os.fspath(filepath)
+    model._ensure_graph()
+    folder = os.path.dirname(os.path.abspath(path))
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        inner = os.path.join(tmp, KERASQUE)
+        hdf5.save_model(model, inner, include_optimizer=include_optimizer)
+        with open(inner, "rb") as fh:
+            kerasque_bytes = fh.read()
+    config = keras_export.keras_model_config(serialization.serialize_layer(model))
+    compile_config = _compile_config(model) if include_optimizer else None
+    if compile_config is not None:
+        config["compile_config"] = compile_config
+    metadata = {"keras_version": keras_export.KERAS_VERSION,
+                "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+                "saved_by": "kerasque"}
+    members = [(METADATA, json.dumps(metadata).encode()), (CONFIG, keras_export._json(config).encode()),
+               (WEIGHTS, _weights_bytes(model, include_optimizer)), (KERASQUE, kerasque_bytes)]
+    with _atomic_file(path) as tmp_path, zipfile.ZipFile(tmp_path, "w") as zf:
+        for name, data in members:
+            zf.writestr(name, data, compress_type=zipfile.ZIP_STORED)
+
+
+@contextlib.contextmanager
+def _atomic_file(path: str):
+    """A temporary path next to ``path``, renamed over it when the block succeeds."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"Cannot save to {path!r}: folder {folder!r} does not exist.")
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    os.close(fd)
+    try:
+        yield tmp
+        mode = os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o666 & ~_umask()
+        os.chmod(tmp, mode)
+        os.replace(tmp, os.path.realpath(path))
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -56,6 +56,33 @@ def load_weights(model, filepath, by_name: bool = False, skip_mismatch: bool = F
     return keras_h5.load_weights(model, path, by_name=by_name, skip_mismatch=skip_mismatch)
 
 
+def save_model(model, filepath, include_optimizer: bool = True) -> None:
+    """``.keras``: Keras 3's zip (weights-only ``.weights.h5`` is not written here)."""
+    from kerasque.saving import keras_archive
+
+    path = os.fspath(filepath)
+    if path.endswith(".weights.h5"):
+        raise ValueError(
+            f"Cannot save a whole model to {path!r}: a name ending in .weights.h5 is for "
+            "model.save_weights; use .keras or .h5 for model.save."
+        )
+    keras_archive.save_model(model, path, include_optimizer=include_optimizer)
+
+
+def add_keras_view(f, config, train_config) -> None:
+    """Keras's configs next to kerasque's in a file kerasque is writing."""
+    from kerasque.saving import keras_export
+
+    keras_export.add_keras_view(f, config, train_config)
+
+
+def kerasque_attr(f, name: str) -> str:
+    """Which attribute holds kerasque's own ``model_config`` / ``training_config``."""
+    from kerasque.saving import keras_export
+
+    return keras_export.kerasque_attr(f, name)
+
+
 def _native(path: str) -> bool:
     with h5py.File(path, "r") as f:
         return "layers" in f and "layer_names" not in f.attrs
