@@ -43,6 +43,8 @@ _INITIALIZERS = {
 # kerasque-only keys dropped when they hold the value that means what Keras does.
 _KERAS_MEANING = {"scaling": "inverted"}
 _DROPPED = ("input_dtype", "batch_input_shape", "input_length")
+# kerasque's layers that Keras 3 does not have: named under kerasque's module.
+KERASQUE_ONLY = ("DropConnect", "ZoneOut", "ThresholdedReLU")
 # Keras 3 classes whose constructor takes no ``trainable``.
 _NO_TRAINABLE = ("SpatialDropout1D",)
 # Keras 3.15's legacy loader cannot rebuild the short names of these.
@@ -103,7 +105,7 @@ def keras_layer_config(entry: dict) -> dict:
             value = keras_layer_config(value)
         out[key] = value
     out.setdefault("dtype", floatx())
-    return _obj("keras.layers", cls, out)
+    return _obj("kerasque.layers" if cls in KERASQUE_ONLY else "keras.layers", cls, out)
 
 
 def _input_layer(name: str, shape, dtype) -> dict:
