@@ -189,7 +189,6 @@ def test_inference_returns_the_input_without_a_draw(cls):
          r"GaussianNoise 'gaussian_noise_\d+': stddev must be a finite number >= 0, received -0.1"),
         (lambda: GaussianNoise(float("inf")),
          r"GaussianNoise .*stddev must be a finite number >= 0, received inf"),
-        (lambda: GaussianNoise("0.1"), r"GaussianNoise .*stddev must be .* received '0.1'"),
         (lambda: GaussianDropout(1.0),
          r"GaussianDropout 'gaussian_dropout_\d+': rate must be a number in \[0, 1\), "
          r"received 1.0"),
@@ -202,6 +201,20 @@ def test_inference_returns_the_input_without_a_draw(cls):
 )
 def test_bad_arguments_raise_value_errors_naming_the_layer(make, match):
     with pytest.raises(ValueError, match=match):
+        make()
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: GaussianNoise("0.1"), r"GaussianNoise .*stddev must be .* received '0.1' \(str\)"),
+        (lambda: GaussianDropout(None), r"GaussianDropout .*rate must be .* received None"),
+        (lambda: SpatialDropout1D(0.5, seed="3"),
+         r"SpatialDropout1D .*seed must be a non-negative integer or None, received '3' \(str\)"),
+    ],
+)
+def test_arguments_of_the_wrong_type_raise_type_errors_naming_the_layer(make, match):
+    with pytest.raises(TypeError, match=match):
         make()
 
 

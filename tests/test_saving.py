@@ -194,6 +194,12 @@ def test_uncompiled_load_needs_compile_before_fit(trained):
 
 
 # -- every layer type ----------------------------------------------------------
+@kerasque.utils.register_custom_object
+def _doubled_plus(x, offset=0.0):
+    """The Lambda case's function: found by name at load (no code runs from the file)."""
+    return 2 * x + offset
+
+
 # name -> (one sample's input shape, or a list for merge layers; input dtype; factory)
 LAYER_CASES = {
     "Dense": ((4,), None, lambda: Dense(3, activation="tanh", use_bias=True,
@@ -217,9 +223,32 @@ LAYER_CASES = {
         seed=4)),
     "Concatenate": ([(4,), (2,)], None, lambda: Concatenate(axis=-1)),
     "Add": ([(4,), (4,)], None, lambda: Add()),
+    "Subtract": ([(4,), (4,)], None, lambda: layers.Subtract()),
+    "Multiply": ([(4,), (1,)], None, lambda: layers.Multiply()),
+    "Average": ([(4,), (4,)], None, lambda: layers.Average()),
+    "Maximum": ([(4,), (4,)], None, lambda: layers.Maximum()),
+    "Minimum": ([(4,), (4,)], None, lambda: layers.Minimum()),
+    "Dot": ([(3, 4), (4,)], None, lambda: layers.Dot(axes=(2, 1), normalize=True)),
+    "Reshape": ((2, 3), None, lambda: layers.Reshape((3, -1))),
+    "Permute": ((2, 3), None, lambda: layers.Permute((2, 1))),
+    "RepeatVector": ((4,), None, lambda: layers.RepeatVector(2)),
+    "Masking": ((3, 4), None, lambda: layers.Masking(mask_value=0.5)),
+    "ActivityRegularization": ((4,), None, lambda: layers.ActivityRegularization(l1=0.1, l2=0.2)),
+    "Lambda": ((4,), None, lambda: layers.Lambda(_doubled_plus, arguments={"offset": 1.0})),
+    "LeakyReLU": ((4,), None, lambda: layers.LeakyReLU(alpha=0.1)),
+    "PReLU": ((2, 4), None, lambda: layers.PReLU(shared_axes=[1],
+                                                 alpha_regularizer=regularizers.l1(0.01))),
+    "ELU": ((4,), None, lambda: layers.ELU(alpha=0.5)),
+    "ThresholdedReLU": ((4,), None, lambda: layers.ThresholdedReLU(theta=0.5)),
+    "Softmax": ((2, 4), None, lambda: layers.Softmax(axis=1)),
+    "ReLU": ((4,), None, lambda: layers.ReLU(max_value=6.0, negative_slope=0.1)),
+    "AlphaDropout": ((4,), None, lambda: layers.AlphaDropout(0.2, seed=3)),
+    "SpatialDropout2D": ((2, 3, 4), None, lambda: layers.SpatialDropout2D(0.2, seed=1)),
+    "SpatialDropout3D": ((2, 2, 3, 4), None, lambda: layers.SpatialDropout3D(
+        0.2, data_format="channels_first", seed=1)),
 }
 # Base classes, not layers a user puts in a model (InputLayer is in every functional test).
-NOT_LAYERS = {"Layer", "InputLayer", "Wrapper"}
+NOT_LAYERS = {"Layer", "InputLayer", "Wrapper", "StochasticLayer"}
 
 
 def test_every_exported_layer_has_a_round_trip_case():

@@ -181,7 +181,7 @@ def test_fit_evaluate_before_compile_say_to_call_compile():
 
 def test_first_sequential_layer_without_input_shape_fails_at_compile():
     model = Sequential([Dense(3), Dense(2)])
-    with pytest.raises(ValueError, match=r"has no input shape, so the model cannot be built. Pass input_shape= to it"):
+    with pytest.raises(ValueError, match=r"is not built yet: .* has no input shape. It builds from the first data"):
         model.compile("sgd", "mse")
 
 

@@ -2,15 +2,50 @@
 
 from kerasque.engine.base_layer import InputSpec, Layer
 from kerasque.engine.input_layer import Input, InputLayer
-from kerasque.layers.core import Activation, Dense, Flatten
+from kerasque.layers.advanced_activations import (
+    ELU,
+    LeakyReLU,
+    PReLU,
+    ReLU,
+    Softmax,
+    ThresholdedReLU,
+)
+from kerasque.layers.core import Activation, ActivityRegularization, Dense, Masking
 from kerasque.layers.embedding import Embedding
-from kerasque.layers.merge import Add, Concatenate
-from kerasque.layers.noise import Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D
+from kerasque.layers.lambda_layer import Lambda
+from kerasque.layers.merge import (
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
+from kerasque.layers.noise import (
+    AlphaDropout,
+    Dropout,
+    GaussianDropout,
+    GaussianNoise,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+)
 from kerasque.layers.normalization import BatchNormalization
 from kerasque.layers.recurrent import GRU
+from kerasque.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
+from kerasque.layers.stochastic import StochasticLayer
 from kerasque.layers.time_distributed import TimeDistributed
 from kerasque.layers.wrappers import DropConnect, Wrapper, ZoneOut
-
 
 
 def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
@@ -21,25 +56,68 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
 
 
 __all__ = [
-    "Layer",
-    "deserialize",
+    # base classes and inputs
     "InputSpec",
+    "Layer",
     "Input",
     "InputLayer",
-    "Dense",
+    "deserialize",
+    # advanced_activations
+    "ELU",
+    "LeakyReLU",
+    "PReLU",
+    "ReLU",
+    "Softmax",
+    "ThresholdedReLU",
+    # core
     "Activation",
-    "Flatten",
-    "Dropout",
-    "GaussianNoise",
-    "GaussianDropout",
-    "SpatialDropout1D",
-    "BatchNormalization",
-    "TimeDistributed",
-    "GRU",
-    "Wrapper",
-    "DropConnect",
-    "ZoneOut",
+    "ActivityRegularization",
+    "Dense",
+    "Masking",
+    # embedding
     "Embedding",
-    "Concatenate",
+    # lambda_layer
+    "Lambda",
+    # merge
     "Add",
+    "Average",
+    "Concatenate",
+    "Dot",
+    "Maximum",
+    "Minimum",
+    "Multiply",
+    "Subtract",
+    "add",
+    "average",
+    "concatenate",
+    "dot",
+    "maximum",
+    "minimum",
+    "multiply",
+    "subtract",
+    # noise
+    "AlphaDropout",
+    "Dropout",
+    "GaussianDropout",
+    "GaussianNoise",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
+    # normalization
+    "BatchNormalization",
+    # recurrent
+    "GRU",
+    # reshaping
+    "Flatten",
+    "Permute",
+    "RepeatVector",
+    "Reshape",
+    # stochastic
+    "StochasticLayer",
+    # time_distributed
+    "TimeDistributed",
+    # wrappers
+    "DropConnect",
+    "Wrapper",
+    "ZoneOut",
 ]
