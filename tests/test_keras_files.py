@@ -23,13 +23,14 @@ KERAS2 = os.path.join(DATA, "keras2")
 
 # One line per layer type kerasque has: the golden model that exercises it.
 # Written by make_keras_files.py and waiting for their layers: lstm, simple_rnn,
-# bidirectional, reshape, permute, repeat_vector, masking, subtract, multiply,
-# average, maximum, minimum, dot, leaky_relu, prelu, elu, relu, softmax,
-# alpha_dropout; and keras2/keras224_thresholded_relu.
+# bidirectional, masking (Masking then LSTM).
 GOLDEN = [
     "dense", "activation", "flatten", "dropout", "gaussian_noise", "gaussian_dropout",
     "spatial_dropout1d", "batch_normalization", "embedding", "embedding_mask_gru", "gru",
     "gru_reset_before", "gru_backwards", "time_distributed", "concatenate", "add", "two_input",
+    "masking_gru", "reshape", "permute", "repeat_vector", "subtract", "multiply", "average",
+    "maximum", "minimum", "dot", "leaky_relu", "prelu", "elu", "relu", "softmax",
+    "alpha_dropout",
 ]
 WEIGHTS_ONLY = ["dense", "gru", "two_input", "batch_normalization", "time_distributed"]
 
@@ -68,6 +69,11 @@ def test_keras2_file_loads_with_its_gru_and_optimizer_state(name):
     n = len(model.trainable_weights)
     for mine, theirs in zip(state[1:], saved[1:1 + 2 * n]):  # ms, vs; 2.2.4's vhats dropped
         np.testing.assert_array_equal(mine, theirs)
+
+
+def test_keras2_thresholded_relu_file_loads():
+    model = load_model(os.path.join(KERAS2, "keras224_thresholded_relu.h5"))
+    _predicts_like_keras(model, KERAS2, "keras224_thresholded_relu")
 
 
 def test_keras3_optimizer_state_continues_with_keras_moments():

@@ -98,6 +98,8 @@ MODELS = {
     "permute": (lambda: seq((3, 4), L.Permute((2, 1)), L.Flatten(), L.Dense(2)), [(3, 4)], "float"),
     "repeat_vector": (lambda: seq((4,), L.RepeatVector(3), L.GRU(2)), [(4,)], "float"),
     "masking": (lambda: seq((5, 3), L.Masking(0.0), L.LSTM(2)), [(5, 3)], "masked"),
+    "masking_gru": (lambda: seq((5, 3), L.Masking(0.0), L.GRU(2, return_sequences=True)),
+                    [(5, 3)], "masked"),
     "subtract": (lambda: merge(L.Subtract()), [(4,), (4,)], "float"),
     "multiply": (lambda: merge(L.Multiply()), [(4,), (4,)], "float"),
     "average": (lambda: merge(L.Average()), [(4,), (4,)], "float"),
