@@ -116,10 +116,12 @@ def test_file_has_keras_layout_readable_with_plain_h5py(trained):
     with h5py.File(path, "r") as f:
         assert f.attrs["backend"] == "pytensor"
         assert f.attrs["kerasque_version"] == kerasque.__version__
-        config = json.loads(f.attrs["model_config"])
+        # Keras reads model_config (Keras 3's spelling); kerasque keeps its own next to it.
+        assert json.loads(f.attrs["model_config"])["class_name"] == "Functional"
+        config = json.loads(f.attrs["kerasque_model_config"])
         assert config["class_name"] == "Model"
         assert config["config"] == json.loads(json.dumps(model.get_config()))
-        train = json.loads(f.attrs["training_config"])
+        train = json.loads(f.attrs["kerasque_training_config"])
         assert train["loss"] == "categorical_crossentropy"
         assert train["metrics"] == ["accuracy"]
         assert train["optimizer_config"]["class_name"] == "Adam"
@@ -505,13 +507,13 @@ def test_layer_count_mismatch_names_both_sides(tmp_path):
 
 def _rewrite_config(path, config):
     with h5py.File(path, "a") as f:
-        f.attrs["model_config"] = json.dumps(config)
+        f.attrs["kerasque_model_config"] = json.dumps(config)
 
 
 def test_unknown_class_names_the_class_and_custom_objects(tmp_path):
     path = tmp_path / "m.h5"
     _small_model().save(path)
-    config = json.loads(h5py.File(path, "r").attrs["model_config"])
+    config = json.loads(h5py.File(path, "r").attrs["kerasque_model_config"])
     config["config"]["layers"][0]["class_name"] = "os.system"
     _rewrite_config(path, config)
     with pytest.raises(ValueError, match=r"Unknown layer class 'os\.system'.*custom_objects"):
@@ -522,7 +524,7 @@ def test_loading_never_evaluates_strings_from_the_file(tmp_path):
     path = tmp_path / "m.h5"
     marker = tmp_path / "pwned"
     _small_model().save(path)
-    config = json.loads(h5py.File(path, "r").attrs["model_config"])
+    config = json.loads(h5py.File(path, "r").attrs["kerasque_model_config"])
     config["config"]["layers"][0]["config"]["activation"] = (
         f"__import__('pathlib').Path({str(marker)!r}).touch()"
     )
@@ -632,7 +634,8 @@ def test_string_attributes_stored_as_bytes_read_back(tmp_path):
     model.compile("sgd", "mse")
     model.save(path)
     with h5py.File(path, "a") as f:
-        for key in ("model_config", "training_config", "backend", "floatx"):
+        for key in ("kerasque_model_config", "kerasque_training_config", "model_config",
+                    "training_config", "backend", "floatx"):
             f.attrs[key] = np.bytes_(f.attrs[key].encode())
     loaded = load_model(path)
     assert loaded.compiled

@@ -27,7 +27,7 @@ import numpy as np
 
 from kerasque.config import floatx
 from kerasque.engine.training_state import TrainingState
-from kerasque.saving import serialization
+from kerasque.saving import keras_files, serialization
 from kerasque.saving.h5_attrs import read_json_attr, read_text_attr, write_json_attr
 from kerasque.saving.h5_file import atomic_h5, check_path, open_h5
 from kerasque.saving.h5_guard import locate
@@ -77,6 +77,8 @@ def save_model(model, filepath, include_optimizer: bool = True) -> None:
     """Write architecture, weights, compile settings and training state to ``filepath``."""
     path = check_path(filepath, "save")
     include_optimizer = _check_flag(include_optimizer, "include_optimizer", "save")
+    if keras_files.is_archive(path):
+        return keras_files.save_model(model, path, include_optimizer)
     model.require_graph()
     config = serialization.serialize_layer(model)
     train_config = serialization.training_config(model)
@@ -97,6 +99,7 @@ def write_model(f, model, config, train_config, state, include_optimizer: bool) 
     if include_optimizer and train_config is not None:
         write_optimizer(f, model.optimizer)
     write_training_state(f, state)
+    keras_files.add_keras_view(f, config, train_config)
 
 
 def save_weights(model, filepath) -> None:
@@ -134,6 +137,8 @@ def load_weights(model, filepath, by_name: bool = False, skip_mismatch: bool = F
             "cannot skip one)."
         )
     path = check_path(filepath, "load_weights")
+    if keras_files.handles(path):
+        return keras_files.load_weights(model, path, by_name=by_name, skip_mismatch=skip_mismatch)
     model.require_graph()
     with open_h5(path) as f:
         root = "/model_weights" if locate(f, "/model_weights", "/model_weights", path) else "/"
@@ -179,6 +184,9 @@ def load_model(
     # inherits).
     safe_mode = _check_flag(safe_mode, "safe_mode", "load_model") and in_safe_mode()
     path = check_path(filepath, "load_model")
+    if keras_files.handles(path):
+        with safe_mode_scope(safe_mode):
+            return keras_files.load_model(path, custom_objects, compile)
     with open_h5(path) as f:
         return model_from_h5(f, path, custom_objects, compile, safe_mode)
 
@@ -195,7 +203,7 @@ def model_from_h5(f, path: str, custom_objects=None, compile: bool = True, safe_
     state = read_training_state(f, model, path)
     if state is not None:
         _prefixed(model.check_training_state, state, path=path)
-    train_config = read_json_attr(f, "training_config", path)
+    train_config = read_json_attr(f, keras_files.kerasque_attr(f, "training_config"), path)
     optimizer = []
     if compile and train_config is not None:
         _prefixed(
@@ -218,7 +226,7 @@ def model_from_h5(f, path: str, custom_objects=None, compile: bool = True, safe_
 
 
 def _model_config(f, path: str):
-    config = read_json_attr(f, "model_config", path)
+    config = read_json_attr(f, keras_files.kerasque_attr(f, "model_config"), path)
     if config is None:
         kind = "no model"
         if "layer_names" in f.attrs:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from kerasque.saving import keras_files
 from kerasque.saving.h5_attrs import read_json_attr, read_text_attr
 from kerasque.saving.h5_file import check_path, open_h5
 from kerasque.saving.h5_guard import locate
@@ -44,8 +45,8 @@ def read_summary(filepath) -> dict:
             epoch = read_number(state, "epoch", path)
         return {
             "path": path,
-            "model_config": read_json_attr(f, "model_config", path),
-            "training_config": read_json_attr(f, "training_config", path),
+            "model_config": read_json_attr(f, keras_files.kerasque_attr(f, "model_config"), path),
+            "training_config": read_json_attr(f, keras_files.kerasque_attr(f, "training_config"), path),
             "kerasque_version": read_text_attr(f, "kerasque_version", path, "unknown"),
             "backend": read_text_attr(f, "backend", path, "unknown"),
             "weights": weights,
