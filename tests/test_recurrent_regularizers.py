@@ -387,8 +387,9 @@ def test_regularized_gru_model_cuts_its_training_loss(regularized):
 # ----------------------------------------------------------------- errors
 
 def test_zoneout_rejects_a_non_recurrent_layer():
-    with pytest.raises(TypeError, match=r"ZoneOut 'z': ZoneOut wraps a recurrent layer \(GRU, or "
-                                        r"DropConnect around a GRU\), received Dense 'd'"):
+    with pytest.raises(TypeError, match=r"ZoneOut 'z': ZoneOut wraps a recurrent layer \(an RNN "
+                                        r"such as LSTM or GRU, or a wrapper of one\), received "
+                                        r"Dense 'd', which has no state to keep"):
         ZoneOut(Dense(3, name="d"), 0.1, name="z")
     with pytest.raises(TypeError, match="received DropConnect 'dc', which has no state to keep"):
         ZoneOut(DropConnect(Dense(3), 0.1, name="dc"), 0.1)
@@ -396,19 +397,21 @@ def test_zoneout_rejects_a_non_recurrent_layer():
         ZoneOut("gru", 0.1)
 
 
-def test_dropconnect_rejects_a_layer_without_kernels():
-    with pytest.raises(TypeError, match=r"DropConnect 'dc': DropConnect wraps a layer with weight "
-                                        r"matrices it can replace \(Dense, GRU\), received "
-                                        r"Embedding 'emb', which has no kernel to drop"):
-        DropConnect(Embedding(10, 4, name="emb"), 0.5, name="dc")
-    with pytest.raises(TypeError, match=r"ZoneOut\(DropConnect\(GRU\(...\), rate\), rate\)"):
-        DropConnect(ZoneOut(GRU(4), 0.1), 0.5)
+def test_dropconnect_names_the_weights_of_a_layer_without_kernels_when_built():
+    layer = DropConnect(Embedding(10, 4, name="emb"), 0.5, name="dc")
+    with pytest.raises(ValueError, match=r"DropConnect 'dc': Embedding 'emb' has no kernel or "
+                                         r"recurrent_kernel to drop by default; name the weights "
+                                         r"to drop with weights=\[...\] from \['embeddings'\]"):
+        layer(Input(shape=(3,), dtype="int32"))
+    embedding = DropConnect(Embedding(10, 4), 0.5, weights=["embeddings"])
+    embedding(Input(shape=(3,), dtype="int32"))
+    assert embedding.dropped_names == ["embeddings"]
 
 
 def test_dropconnect_rejects_unknown_weight_names():
-    with pytest.raises(ValueError, match=r"DropConnect 'dc': GRU 'g' has no droppable weight "
-                                         r"'bias'; choose from \['kernel', 'recurrent_kernel'\]"):
-        DropConnect(GRU(4, name="g"), 0.5, weights=["bias"], name="dc")
+    with pytest.raises(ValueError, match=r"DropConnect 'dc': GRU 'g' has no weight 'gamma'; "
+                                         r"choose from \['kernel', 'recurrent_kernel', 'bias'\]"):
+        DropConnect(GRU(4, name="g"), 0.5, weights=["gamma"], name="dc")
     with pytest.raises(TypeError, match="weights must be a non-empty list"):
         DropConnect(GRU(4), 0.5, weights="kernel")
 

@@ -7,9 +7,13 @@ from kerasque.layers.embedding import Embedding
 from kerasque.layers.merge import Add, Concatenate
 from kerasque.layers.noise import Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D
 from kerasque.layers.normalization import BatchNormalization
-from kerasque.layers.recurrent import GRU
 from kerasque.layers.time_distributed import TimeDistributed
 from kerasque.layers.wrappers import DropConnect, Wrapper, ZoneOut
+
+# Recurrent layers (the rnn helper's block).
+from kerasque.layers.rnn import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN,  # noqa: E402
+                                 SimpleRNNCell, StackedRNNCells)
+from kerasque.layers.rnn.bidirectional import Bidirectional  # noqa: E402
 
 
 
@@ -36,6 +40,14 @@ __all__ = [
     "BatchNormalization",
     "TimeDistributed",
     "GRU",
+    "LSTM",
+    "SimpleRNN",
+    "RNN",
+    "GRUCell",
+    "LSTMCell",
+    "SimpleRNNCell",
+    "StackedRNNCells",
+    "Bidirectional",
     "Wrapper",
     "DropConnect",
     "ZoneOut",

@@ -1,0 +1,9 @@
+"""Recurrent layers: cells, the loop that runs them, and the layers built on both."""
+
+from kerasque.layers.rnn.cell import Cell, check_fraction
+from kerasque.layers.rnn.cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
+from kerasque.layers.rnn.layers import GRU, LSTM, SimpleRNN
+from kerasque.layers.rnn.rnn import RNN
+
+__all__ = ["Cell", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNN", "SimpleRNNCell",
+           "StackedRNNCells", "check_fraction"]
