@@ -13,5 +13,15 @@ from kerasque.layers.rnn import (
     check_fraction,
 )
 
-__all__ = ["Cell", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNN", "SimpleRNNCell",
-           "StackedRNNCells", "check_fraction"]
+__all__ = [
+    "GRU",
+    "LSTM",
+    "RNN",
+    "Cell",
+    "GRUCell",
+    "LSTMCell",
+    "SimpleRNN",
+    "SimpleRNNCell",
+    "StackedRNNCells",
+    "check_fraction",
+]

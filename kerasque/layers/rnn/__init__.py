@@ -5,5 +5,15 @@ from kerasque.layers.rnn.cells import GRUCell, LSTMCell, SimpleRNNCell, StackedR
 from kerasque.layers.rnn.layers import GRU, LSTM, SimpleRNN
 from kerasque.layers.rnn.rnn import RNN
 
-__all__ = ["Cell", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNN", "SimpleRNNCell",
-           "StackedRNNCells", "check_fraction"]
+__all__ = [
+           "GRU",
+           "LSTM",
+           "RNN",
+           "Cell",
+           "GRUCell",
+           "LSTMCell",
+           "SimpleRNN",
+           "SimpleRNNCell",
+           "StackedRNNCells",
+           "check_fraction",
+]
