@@ -13,6 +13,7 @@ import os
 import numpy as np
 import pytensor.tensor as pt
 import pytest
+import rnn_reference as reference
 from pytensor.gradient import verify_grad
 from pytensor.graph.replace import clone_replace
 
@@ -44,23 +45,9 @@ def gru_weights(units, dim, kernel_h=0.0, rec_h=0.0, bias_h=0.0, r_bias=0.0):
     return [kernel, rec, bias]
 
 
-def sigmoid(a):
-    return 1.0 / (1.0 + np.exp(-a))
-
-
 def numpy_gru_zoneout(x, kernel, rec, bias, rate):
     """Keras's GRU (reset_after=True) with ZoneOut's expectation rule at each step."""
-    u = rec.shape[0]
-    h = np.zeros((x.shape[0], u))
-    outs = []
-    for t in range(x.shape[1]):
-        xp, hu = x[:, t] @ kernel + bias[0], h @ rec + bias[1]
-        z = sigmoid(xp[:, :u] + hu[:, :u])
-        r = sigmoid(xp[:, u:2 * u] + hu[:, u:2 * u])
-        new = z * h + (1 - z) * np.tanh(xp[:, 2 * u:] + r * hu[:, 2 * u:])
-        h = rate * h + (1 - rate) * new
-        outs.append(h)
-    return np.stack(outs, axis=1)
+    return reference.run("gru", x, [kernel, rec, bias], zoneout=[rate])[0]
 
 
 # ------------------------------------------------------ variational dropout
