@@ -7,6 +7,8 @@ every recurrent test compares against (weights set by hand, float64).
 from __future__ import annotations
 
 import numpy as np
+from pytensor.graph.traversal import toposort
+from pytensor.tensor.random.op import RandomVariable
 
 
 def sigmoid(a):
@@ -90,3 +92,12 @@ def to_torch_gru_blocks(w):
     """Keras's GRU column blocks z|r|h in PyTorch's order r|z|n."""
     z, r, h = np.split(w, 3, axis=-1)
     return np.concatenate([r, z, h], axis=-1)
+
+
+def draws_of(out):
+    """The values of every random draw ``out`` depends on, each after the draws it follows.
+
+    Compile them beside ``out`` to read back the masks a call really used.
+    """
+    nodes = [n for n in toposort([out]) if isinstance(n.op, RandomVariable)]
+    return [n.outputs[1] for n in nodes]

@@ -150,7 +150,7 @@ def test_lstm_takes_keras_2_arguments():
                  bias_regularizer="l2", activity_regularizer="l2")
     model = Sequential([layer, Dense(1)])
     assert model.outputs[0].shape == (None, 1)
-    np.testing.assert_array_equal(layer.get_weights()[1], weights[1])
+    np.testing.assert_allclose(layer.get_weights()[1], weights[1], rtol=1e-7)
     config = layer.get_config()
     assert config["implementation"] == 1 and config["unit_forget_bias"] is True
     assert LSTM.from_config(config).get_config() == config

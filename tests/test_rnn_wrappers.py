@@ -13,8 +13,7 @@ import numpy as np
 import pytensor.tensor as pt
 import pytest
 import rnn_reference as reference
-from pytensor.graph.traversal import toposort
-from pytensor.tensor.random.op import RandomVariable
+from rnn_reference import draws_of
 
 from kerasque import backend as K
 from kerasque.layers import GRU, LSTM, Dense, DropConnect, Input, SimpleRNN, ZoneOut
@@ -28,12 +27,6 @@ KINDS = {
     "gru_reset_before": (GRU, "gru", {"reset_after": False}),
     "lstm": (LSTM, "lstm", {}),
 }
-
-
-def draws_of(out):
-    """The values of every random draw ``out`` depends on, each after the draws it follows."""
-    nodes = [n for n in toposort([out]) if isinstance(n.op, RandomVariable)]
-    return [n.outputs[1] for n in nodes]
 
 
 def regularized(kind, outer_zoneout=True):
