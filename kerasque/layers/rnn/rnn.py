@@ -370,12 +370,14 @@ class RNN(Layer):
             it = iter(const_vals)
             masks = [next(it) if live else None for live in live_masks]
             out, new = run_step(cell, seq_vals[0], prev[:n], masks)
+            # A cell whose output is its first state outputs that state as edited.
+            out_is_state = out is new[0]
             for edit, row in zip(edits, slots):
                 for i, slot in enumerate(row):
                     if slot is not None:
                         where = seq_vals if slot[0] == "seq" else const_vals
                         new[i] = edit.apply(prev[i], new[i], where[slot[1]])
-            if not carry_output:
+            if out_is_state or not carry_output:
                 out = new[0]
             new = [pt.cast(v, xp.dtype) for v in new]
             if carry_output:
