@@ -12,6 +12,7 @@ import numpy as np
 import pytensor.tensor as pt
 import pytest
 from conftest import TEST_MODE  # the suite's one mode
+import rnn_reference as reference
 from pytensor.gradient import verify_grad
 from pytensor.graph.replace import clone_replace
 
@@ -42,23 +43,9 @@ def gru_weights(units, dim, kernel_h=0.0, rec_h=0.0, bias_h=0.0, r_bias=0.0):
     return [kernel, rec, bias]
 
 
-def sigmoid(a):
-    return 1.0 / (1.0 + np.exp(-a))
-
-
 def numpy_gru_zoneout(x, kernel, rec, bias, rate):
     """Keras's GRU (reset_after=True) with ZoneOut's expectation rule at each step."""
-    u = rec.shape[0]
-    h = np.zeros((x.shape[0], u))
-    outs = []
-    for t in range(x.shape[1]):
-        xp, hu = x[:, t] @ kernel + bias[0], h @ rec + bias[1]
-        z = sigmoid(xp[:, :u] + hu[:, :u])
-        r = sigmoid(xp[:, u:2 * u] + hu[:, u:2 * u])
-        new = z * h + (1 - z) * np.tanh(xp[:, 2 * u:] + r * hu[:, 2 * u:])
-        h = rate * h + (1 - rate) * new
-        outs.append(h)
-    return np.stack(outs, axis=1)
+    return reference.run("gru", x, [kernel, rec, bias], zoneout=[rate])[0]
 
 
 # ------------------------------------------------------ variational dropout
@@ -385,8 +372,9 @@ def test_regularized_gru_model_cuts_its_training_loss(regularized):
 # ----------------------------------------------------------------- errors
 
 def test_zoneout_rejects_a_non_recurrent_layer():
-    with pytest.raises(TypeError, match=r"ZoneOut 'z': ZoneOut wraps a recurrent layer \(GRU, or "
-                                        r"DropConnect around a GRU\), received Dense 'd'"):
+    with pytest.raises(TypeError, match=r"ZoneOut 'z': ZoneOut wraps a recurrent layer \(an RNN "
+                                        r"such as LSTM or GRU, or a wrapper of one\), received "
+                                        r"Dense 'd', which has no state to keep"):
         ZoneOut(Dense(3, name="d"), 0.1, name="z")
     with pytest.raises(TypeError, match="received DropConnect 'dc', which has no state to keep"):
         ZoneOut(DropConnect(Dense(3), 0.1, name="dc"), 0.1)
@@ -394,19 +382,21 @@ def test_zoneout_rejects_a_non_recurrent_layer():
         ZoneOut("gru", 0.1)
 
 
-def test_dropconnect_rejects_a_layer_without_kernels():
-    with pytest.raises(TypeError, match=r"DropConnect 'dc': DropConnect wraps a layer with weight "
-                                        r"matrices it can replace \(Dense, GRU\), received "
-                                        r"Embedding 'emb', which has no kernel to drop"):
-        DropConnect(Embedding(10, 4, name="emb"), 0.5, name="dc")
-    with pytest.raises(TypeError, match=r"ZoneOut\(DropConnect\(GRU\(...\), rate\), rate\)"):
-        DropConnect(ZoneOut(GRU(4), 0.1), 0.5)
+def test_dropconnect_names_the_weights_of_a_layer_without_kernels_when_built():
+    layer = DropConnect(Embedding(10, 4, name="emb"), 0.5, name="dc")
+    with pytest.raises(ValueError, match=r"DropConnect 'dc': Embedding 'emb' has no kernel or "
+                                         r"recurrent_kernel to drop by default; name the weights "
+                                         r"to drop with weights=\[...\] from \['embeddings'\]"):
+        layer(Input(shape=(3,), dtype="int32"))
+    embedding = DropConnect(Embedding(10, 4), 0.5, weights=["embeddings"])
+    embedding(Input(shape=(3,), dtype="int32"))
+    assert embedding.dropped_names == ["embeddings"]
 
 
 def test_dropconnect_rejects_unknown_weight_names():
-    with pytest.raises(ValueError, match=r"DropConnect 'dc': GRU 'g' has no droppable weight "
-                                         r"'bias'; choose from \['kernel', 'recurrent_kernel'\]"):
-        DropConnect(GRU(4, name="g"), 0.5, weights=["bias"], name="dc")
+    with pytest.raises(ValueError, match=r"DropConnect 'dc': GRU 'g' has no weight 'gamma'; "
+                                         r"choose from \['kernel', 'recurrent_kernel', 'bias'\]"):
+        DropConnect(GRU(4, name="g"), 0.5, weights=["gamma"], name="dc")
     with pytest.raises(TypeError, match="weights must be a non-empty list"):
         DropConnect(GRU(4), 0.5, weights="kernel")
 

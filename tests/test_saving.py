@@ -15,6 +15,7 @@ import sys
 import h5py
 import numpy as np
 import pytest
+from conftest import TEST_MODE
 
 import kerasque
 from kerasque import backend as K
@@ -23,9 +24,12 @@ from kerasque.callbacks import ModelCheckpoint
 from kerasque.engine.base_layer import Layer
 from kerasque.layers import (
     GRU,
+    LSTM,
+    RNN,
     Activation,
     Add,
     BatchNormalization,
+    Bidirectional,
     Concatenate,
     Dense,
     DropConnect,
@@ -34,16 +38,18 @@ from kerasque.layers import (
     Flatten,
     GaussianDropout,
     GaussianNoise,
+    GRUCell,
     Input,
+    LSTMCell,
+    SimpleRNN,
     SpatialDropout1D,
+    StackedRNNCells,
     TimeDistributed,
     ZoneOut,
 )
 from kerasque.models import Model, Sequential, load_model
 from kerasque.saving import deserialize_layer, h5_attrs, hdf5, serialize_layer
 from kerasque.utils import generic, set_random_seed
-
-from conftest import TEST_MODE
 
 # Compiling GRU's scan with the C linker probes for BLAS once per process and
 # warns when it finds none (as tests/test_gru.py notes); that is the machine's
@@ -224,6 +230,12 @@ LAYER_CASES = {
     "ZoneOut": ((3, 2), None, lambda: ZoneOut(
         DropConnect(GRU(3, return_sequences=True), 0.3, weights=["recurrent_kernel"]), 0.2,
         seed=4)),
+    "LSTM": ((3, 2), None, lambda: LSTM(3, recurrent_dropout=0.2, return_sequences=True,
+                                        seed=6)),
+    "SimpleRNN": ((3, 2), None, lambda: SimpleRNN(3, dropout=0.1, seed=7)),
+    "RNN": ((3, 2), None, lambda: RNN(StackedRNNCells([GRUCell(2), LSTMCell(3)]))),
+    "Bidirectional": ((3, 2), None, lambda: Bidirectional(
+        ZoneOut(LSTM(2, return_sequences=True), 0.1, cell_rate=0.3), merge_mode="sum")),
     "Concatenate": ([(4,), (2,)], None, lambda: Concatenate(axis=-1)),
     "Add": ([(4,), (4,)], None, lambda: Add()),
     "Subtract": ([(4,), (4,)], None, lambda: layers.Subtract()),
@@ -251,7 +263,9 @@ LAYER_CASES = {
         0.2, data_format="channels_first", seed=1)),
 }
 # Base classes, not layers a user puts in a model (InputLayer is in every functional test).
-NOT_LAYERS = {"Layer", "InputLayer", "Wrapper", "StochasticLayer"}
+# Cells run inside an RNN layer.
+NOT_LAYERS = {"Layer", "InputLayer", "Wrapper", "StochasticLayer", "GRUCell", "LSTMCell",
+              "SimpleRNNCell", "StackedRNNCells"}
 
 
 def test_every_exported_layer_has_a_round_trip_case():

@@ -86,7 +86,6 @@ class JaxFunction(CompiledFunction):
         self.rng_next = [updates[v] for v in self.rngs]
         self.updates = [(v, e) for v, e in updates.items() if v not in self.rngs]
         self._specs: dict = {}
-        self._one_row: set = set()  # input shapes run as two rows (see _call_one_row)
         self._last = None
 
     _unlinked = None  # a maker of the graph with the declared shapes, built on demand
@@ -214,16 +213,7 @@ class JaxFunction(CompiledFunction):
         generators; every JAX function reads them from there meanwhile.
         """
         args = self._cast(args)
-        shapes = tuple(a.shape for a in args)
-        if shapes in self._one_row:
-            return self._call_one_row(args)
-        try:
-            spec, fresh = self._spec(args)
-        except TypeError as err:
-            if not _one_row_scan_error(err, args, self.inputs):
-                raise
-            self._one_row.add(shapes)
-            return self._call_one_row(args)
+        spec, fresh = self._spec(args)
         self._last = spec
         rng_values = [rng_value(r) for r in self.rngs]
         if fresh:  # the first call traces: JAX's tracing warnings come then
@@ -238,26 +228,6 @@ class JaxFunction(CompiledFunction):
             advance(rng, state)
         return list(outs[:n])
 
-    def _call_one_row(self, args):
-        """Run a batch of one sample as a batch of two copies of it, keeping one.
-
-        PyTensor's scan, built for an unknown batch size, refuses to be
-        rebuilt for a batch of exactly one: a static length of 1 makes the
-        dimension broadcastable, and the scan's initial state is not. Two
-        copies of the sample give the same per-sample outputs and the same
-        means, and, for a deterministic model, the same gradient and update;
-        where the model draws masks, each copy gets its own (a stochastic
-        predictor keeps the first row; a training step averages the
-        gradient over two masks of the one sample).
-        """
-        doubled = [np.concatenate([a, a]) if self._batched(v) else a
-                   for a, v in zip(args, self.inputs)]
-        outs = self.dispatch(*doubled)
-        return [o[:1] if self._batched(v) else o for o, v in zip(outs, self.outputs)]
-
-    @staticmethod
-    def _batched(var) -> bool:
-        return var.type.ndim > 0 and var.type.shape[0] is None
 
 
 class _Spec:
@@ -339,13 +309,6 @@ def _export(fn, inputs, shared, updated, example):
 
     values = list(example) + [v.container.storage[0] for v in shared]
     return jax.export.export(jax.jit(canonical))(*values)
-
-
-def _one_row_scan_error(err, args, inputs) -> bool:
-    """Whether ``err`` is scan's refusal of a batch of one (see ``_call_one_row``)."""
-    one_row = any(v.type.ndim and v.type.shape[0] is None and a.shape[0] == 1
-                  for a, v in zip(args, inputs))
-    return one_row and "broadcast pattern of the output of scan" in str(err)
 
 
 def _is_jax_array(a) -> bool:
