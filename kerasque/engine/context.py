@@ -139,6 +139,10 @@ class ForwardPass:
         """Scalar loss terms recorded in this pass (add them to the objective)."""
         return [value for value, _ in self._losses]
 
+    def loss_records(self) -> list[tuple]:
+        """``(loss term, owner)`` for every term recorded in this pass."""
+        return list(self._losses)
+
     def all_updates(self) -> list[tuple]:
         return self.rng_updates() + self.state_updates()
 
@@ -248,10 +252,13 @@ class DirectCalls:
         """``(variable, value, owner)`` of the direct layer calls whose outputs still exist."""
         return self._carried(0)
 
-    @property
-    def _losses(self) -> list:
+    def loss_records(self) -> list[tuple]:
         """``(value, owner)`` of the direct layer calls whose outputs still exist."""
         return self._carried(1)
+
+    @property
+    def _losses(self) -> list:
+        return self.loss_records()
 
     @contextlib.contextmanager
     def layer_scope(self, name: str):
