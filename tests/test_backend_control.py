@@ -243,7 +243,7 @@ def test_a_model_with_a_k_loss_metric_and_layer_trains():
     inp = Input(shape=(4,))
     model = Model(inp, Scale()(inp))
     model.compile(
-        Adam(learning_rate=0.05), lambda t, p: K.mean(keras_mse(t, p)), metrics=[mean_abs]
+        Adam(learning_rate=0.05), keras_mse, metrics=[mean_abs]
     )
     before = model.evaluate(x, y, verbose=0)
     model.fit(x, y, epochs=30, batch_size=16, verbose=0)

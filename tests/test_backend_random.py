@@ -111,7 +111,7 @@ def test_a_draw_that_nothing_advances_is_refused_by_compile():
 
 def test_a_custom_loss_that_draws_gets_fresh_numbers_every_batch():
     def noisy_mse(y_true, y_pred):
-        return K.mean(K.square(y_pred - y_true)) + K.random_uniform((1,), 0.0, 1.0)[0]
+        return K.mean(K.square(y_pred - y_true), axis=-1) + K.random_uniform((1,), 0.0, 1.0)[0]
 
     model = Sequential([Dense(2, input_shape=(3,), kernel_initializer="zeros")])
     model.compile(SGD(learning_rate=1e-9), noisy_mse)
