@@ -20,6 +20,7 @@ import pytensor.tensor as pt
 
 from kerasque.utils import generic
 from kerasque.utils.generic import did_you_mean
+from kerasque.utils.validation import ArgumentTypeError
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -165,7 +166,7 @@ def deserialize(config, custom_objects: dict | None = None):
             )
         name = config.get("registered_name") or config["config"]
     if not isinstance(name, str):
-        raise TypeError(f"An activation must be a name, received {name!r} ({type(name).__name__}).")
+        raise ArgumentTypeError(f"An activation must be a name, received {name!r} ({type(name).__name__}).")
     objects = {**generic.custom_objects(), **(custom_objects or {})}
     if name in objects and callable(objects[name]):
         return objects[name]
@@ -184,7 +185,7 @@ def get(identifier):
         return deserialize(identifier)
     if callable(identifier):
         return identifier
-    raise TypeError(
+    raise ArgumentTypeError(
         f"An activation must be a name, a function or None, received {identifier!r} "
         f"({type(identifier).__name__})."
     )

@@ -104,3 +104,21 @@ def test_harness_catches_a_config_that_loses_an_argument():
     with pytest.raises(AssertionError, match="rebuilt from its config"):
         layer_test(_ForgetfulConfig, {"factor": 3.0}, input_shape=(2, 3),
                    custom_objects={"_ForgetfulConfig": _ForgetfulConfig})
+
+
+def test_keras_2s_test_helpers_are_there():
+    from kerasque.utils.test_utils import get_test_data, keras_test
+
+    (x, y), (xt, yt) = get_test_data(num_train=20, num_test=10, input_shape=(3,), num_classes=3)
+    assert x.shape == (20, 3) and xt.shape == (10, 3) and set(np.unique(y)) <= {0, 1, 2}
+    (x, y), _ = get_test_data(10, 5, input_shape=(2,), output_shape=(4,), classification=False)
+    assert y.shape == (10, 4)
+    assert keras_test(lambda: 5)() == 5
+
+
+def test_keras_2_module_paths_reach_the_layers():
+    from kerasque.layers import core, embeddings, merge, noise, reshaping
+
+    assert core.Dropout is noise.Dropout and core.Reshape is reshaping.Reshape
+    assert core.Lambda is layers.Lambda and core.SpatialDropout2D is layers.SpatialDropout2D
+    assert embeddings.Embedding is layers.Embedding and merge.concatenate is layers.concatenate

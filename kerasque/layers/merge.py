@@ -57,7 +57,11 @@ class _Merge(Layer):
 
 
 class _Elementwise(_Merge):
-    """Elementwise merge of inputs of one rank whose sizes match or broadcast."""
+    """Elementwise merge of inputs whose sizes match or broadcast.
+
+    Sizes of 1 stretch; inputs of lower rank are aligned on their last axes
+    (Keras's rule: they gain axes of size 1 right after the batch axis).
+    """
 
     def build(self, input_shape):
         self.compute_output_shape(input_shape)
@@ -65,16 +69,18 @@ class _Elementwise(_Merge):
     def compute_output_shape(self, input_shape):
         self._check_list(input_shape)
         shapes = _shapes(input_shape)
-        if len({len(s) for s in shapes}) != 1:
+        rank = max(len(s) for s in shapes)
+        if min(len(s) for s in shapes) < 1:
             raise self._shape_error(shapes)
+        padded = [(s[0], *(1,) * (rank - len(s)), *s[1:]) for s in shapes]
         out = []
-        for sizes in zip(*shapes):
-            known = {s for s in sizes if s is not None and s != 1}
+        for axis, sizes in enumerate(zip(*padded)):
+            known = {v for v in sizes if v is not None and (v != 1 or axis == 0)}
             if len(known) > 1:
                 raise self._shape_error(shapes)
             if known:
                 out.append(known.pop())
-            elif any(s is None for s in sizes):
+            elif any(v is None for v in sizes):
                 out.append(None)
             else:
                 out.append(1)
@@ -83,14 +89,17 @@ class _Elementwise(_Merge):
     def _shape_error(self, shapes) -> ValueError:
         return ValueError(
             f"Layer {self.name!r} ({type(self).__name__}) needs inputs of one shape, received "
-            f"shapes {shapes} (a size of 1 broadcasts; ranks must match)."
+            f"shapes {shapes} (a size of 1 broadcasts; a lower rank aligns on the last axes)."
         )
 
     def call(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
+        rank = max(x.ndim for x in inputs)
+        xs = [x if x.ndim == rank else x.dimshuffle(0, *["x"] * (rank - x.ndim), *range(1, x.ndim))
+              for x in inputs]
+        out = xs[0]
+        for x in xs[1:]:
             out = self.merge(out, x)
-        return self.finish(out, len(inputs))
+        return self.finish(out, len(xs))
 
     def merge(self, a, b):
         raise NotImplementedError
