@@ -75,7 +75,11 @@ def exponential(x):
 
 
 def softmax(x, axis=-1):
-    """Softmax over ``axis`` (the last by default)."""
+    """Softmax over ``axis`` (the last by default); a 1-D tensor (no batch axis) is refused."""
+    if getattr(x, "ndim", 2) < 2:
+        raise ValueError(
+            f"softmax needs a tensor with a batch axis (2-D or more), received a {x.ndim}-D one."
+        )
     return pt.special.softmax(x, axis=axis)
 
 
@@ -90,7 +94,7 @@ def elu(x, alpha=1.0):
 
 def selu(x):
     """Scaled ELU with the constants of Klambauer et al. (2017)."""
-    return _SELU_SCALE * pt.switch(pt.gt(x, 0), x, _SELU_ALPHA * pt.expm1(x))
+    return _SELU_SCALE * elu(x, _SELU_ALPHA)
 
 
 def softplus(x):

@@ -144,3 +144,8 @@ def test_activations_deserialize_keras_3_function_configs_and_refuse_others():
         activations.get({"class_name": "Dense", "config": {}})
     with pytest.raises(TypeError, match=r"An activation must be a name, a function or None, received 3"):
         activations.get(3)
+
+
+def test_softmax_refuses_a_tensor_without_a_batch_axis():
+    with pytest.raises(ValueError, match=r"softmax needs a tensor with a batch axis \(2-D or more\), received a 1-D one"):
+        activations.softmax(pt.vector("v"))
