@@ -170,7 +170,9 @@ def deserialize(config, custom_objects: dict | None = None):
             )
         name = config.get("registered_name") or config["config"]
     if not isinstance(name, str):
-        raise ArgumentTypeError(f"An activation must be a name, received {name!r} ({type(name).__name__}).")
+        raise ArgumentTypeError(
+            f"An activation must be a name, received {name!r} ({type(name).__name__})."
+        )
     objects = {**generic.custom_objects(), **(custom_objects or {})}
     if name in objects and callable(objects[name]):
         return objects[name]

@@ -345,7 +345,7 @@ class Orthogonal(_Random):
 
 
 class Identity(Initializer):
-    """``gain`` times the identity matrix; for ``(n, k * n)`` or ``(k * n, n)``, k identities side by side.
+    """``gain`` times the identity matrix; ``(n, k * n)`` and ``(k * n, n)`` get k identities.
 
     Keras 2's rule: the stacked form initializes a recurrent kernel whose
     gates are concatenated (``(units, 3 * units)``) with one identity per gate.
@@ -408,7 +408,9 @@ def get(identifier):
     called without the generator.
     """
     if identifier is None:
-        raise ArgumentTypeError("initializer must be a name, an Initializer or a function, received None.")
+        raise ArgumentTypeError(
+            "initializer must be a name, an Initializer or a function, received None."
+        )
     init = object_config.get(identifier, TABLE, Initializer, "initializer")
     if isinstance(init, Initializer):
         return init
