@@ -156,3 +156,18 @@ def test_helpers_pass_layer_keywords_on():
 def test_merge_configs_round_trip_through_json(layer):
     config = json.loads(json.dumps(layer.get_config()))
     assert type(layer).from_config(config).get_config() == layer.get_config()
+
+
+def test_merge_masks_of_any_dtype_count_nonzero_as_kept_and_bad_mask_lists_are_refused():
+    x = pt.matrix("x")
+    m1, m2 = pt.matrix("m1"), pt.matrix("m2")
+    layer = layers.Add(name="adder")
+    f = pytensor.function([m1, m2], layer.compute_mask([x, x], [m1, m2]), on_unused_input="ignore")
+    np.testing.assert_array_equal(f(np.array([[0.5, 0.0]], "float32"), np.array([[2.0, 1.0]], "float32")),
+                                  [[True, False]])
+    with pytest.raises(ValueError, match=r"'adder' \(Add\): mask must be a list"):
+        layer.compute_mask([x, x], m1)
+    with pytest.raises(ValueError, match=r"'adder' \(Add\): inputs must be a list"):
+        layer.compute_mask(x, [None, None])
+    with pytest.raises(ValueError, match=r"'adder' \(Add\): 2 inputs but 1 masks"):
+        layer.compute_mask([x, x], [None])

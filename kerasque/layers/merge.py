@@ -46,12 +46,34 @@ class _Merge(Layer):
                 f"inputs, received {len(shapes)}."
             )
 
-    def compute_mask(self, inputs, mask=None):
-        masks = [m for m in (mask if isinstance(mask, list) else [mask]) if m is not None]
-        if not masks:
+    def _check_masks(self, inputs, mask) -> list | None:
+        """The masks as a list, one per input (Keras's checks), or None when there are none."""
+        if mask is None:
             return None
-        out = masks[0]
-        for m in masks[1:]:
+        if not isinstance(mask, list):
+            raise ValueError(
+                f"Layer {self.name!r} ({type(self).__name__}): mask must be a list with one "
+                f"entry per input, received {type(mask).__name__}."
+            )
+        if not isinstance(inputs, list):
+            raise ValueError(
+                f"Layer {self.name!r} ({type(self).__name__}): inputs must be a list, received "
+                f"{type(inputs).__name__}."
+            )
+        if len(mask) != len(inputs):
+            raise ValueError(
+                f"Layer {self.name!r} ({type(self).__name__}): {len(inputs)} inputs but "
+                f"{len(mask)} masks; pass one mask (or None) per input."
+            )
+        return None if all(m is None for m in mask) else mask
+
+    def compute_mask(self, inputs, mask=None):
+        masks = self._check_masks(inputs, mask)
+        if masks is None:
+            return None
+        kept = [_as_bool(m) for m in masks if m is not None]
+        out = kept[0]
+        for m in kept[1:]:
             out = pt.and_(out, m)
         return out
 
@@ -163,6 +185,19 @@ class Minimum(_Elementwise):
         return pt.minimum(a, b)
 
 
+def _as_bool(mask):
+    """A mask as booleans (Keras accepts any dtype: nonzero keeps)."""
+    mask = pt.as_tensor_variable(mask)
+    return mask if mask.dtype == "bool" else pt.neq(mask, 0)
+
+
+def _symbolic_shape(x):
+    """``x.shape`` for a PyTensor variable; for a model's symbolic tensor, its static shape."""
+    if hasattr(x, "type"):
+        return x.shape
+    return tuple(1 if s is None else s for s in x.shape)
+
+
 def _check_axis_int(owner: str, name: str, axis) -> int:
     if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
         raise TypeError(
@@ -233,17 +268,19 @@ class Concatenate(_Merge):
         return pt.concatenate(list(inputs), axis=self.axis % inputs[0].ndim)
 
     def compute_mask(self, inputs, mask=None):
-        masks = mask if isinstance(mask, list) else [mask] * len(inputs)
-        if all(m is None for m in masks):
+        masks = self._check_masks(inputs, mask)
+        if masks is None:
             return None
         ndim = inputs[0].ndim
         axis = self.axis % ndim
         full = []
         for x, m in zip(inputs, masks):
             if m is None:
-                m = pt.ones_like(x, dtype="bool")
-            elif m.ndim < ndim:
-                m = pt.broadcast_to(pt.shape_padright(m, ndim - m.ndim), x.shape)
+                m = pt.ones(_symbolic_shape(x), dtype="bool")
+            else:
+                m = _as_bool(m)
+                if m.ndim < ndim:
+                    m = pt.broadcast_to(pt.shape_padright(m, ndim - m.ndim), _symbolic_shape(x))
             full.append(m)
         joined = pt.concatenate(full, axis=axis)
         return pt.all(joined, axis=-1)

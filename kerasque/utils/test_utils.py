@@ -62,7 +62,7 @@ def _loading(safe_mode: bool, custom_objects=None):
 
 def layer_test(layer_cls, kwargs=None, input_shape=None, input_dtype=None, input_data=None,
                expected_output=None, expected_output_dtype=None, fixed_batch_size=False,
-               custom_objects=None, safe_mode=True, train=True, seed=0):
+               custom_objects=None, safe_mode=False, train=True, seed=0):
     """Check a layer class the way Keras's ``layer_test`` does, plus save and load.
 
     Parameters
@@ -88,7 +88,10 @@ def layer_test(layer_cls, kwargs=None, input_shape=None, input_dtype=None, input
     custom_objects : dict, optional
         For the config round trips and the load.
     safe_mode : bool
-        Load with this safe mode (False lets a Lambda's bytecode be rebuilt).
+        Load with this safe mode. False by default: the harness loads only
+        the file it has just written in its own temporary directory, so a
+        Lambda's function may be rebuilt from its bytecode (as Keras's
+        harness does); pass True to check a layer loads without that.
     train : bool
         Run one training step (compile with 'rmsprop' and 'mse').
     seed : int
