@@ -20,6 +20,7 @@ import pytensor.tensor as pt
 
 from kerasque.utils import generic
 from kerasque.utils.generic import did_you_mean
+from kerasque.utils.validation import ArgumentTypeError
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -74,7 +75,11 @@ def exponential(x):
 
 
 def softmax(x, axis=-1):
-    """Softmax over ``axis`` (the last by default)."""
+    """Softmax over ``axis`` (the last by default); a 1-D tensor (no batch axis) is refused."""
+    if getattr(x, "ndim", 2) < 2:
+        raise ValueError(
+            f"softmax needs a tensor with a batch axis (2-D or more), received a {x.ndim}-D one."
+        )
     return pt.special.softmax(x, axis=axis)
 
 
@@ -89,7 +94,7 @@ def elu(x, alpha=1.0):
 
 def selu(x):
     """Scaled ELU with the constants of Klambauer et al. (2017)."""
-    return _SELU_SCALE * pt.switch(pt.gt(x, 0), x, _SELU_ALPHA * pt.expm1(x))
+    return _SELU_SCALE * elu(x, _SELU_ALPHA)
 
 
 def softplus(x):
@@ -165,7 +170,9 @@ def deserialize(config, custom_objects: dict | None = None):
             )
         name = config.get("registered_name") or config["config"]
     if not isinstance(name, str):
-        raise TypeError(f"An activation must be a name, received {name!r} ({type(name).__name__}).")
+        raise ArgumentTypeError(
+            f"An activation must be a name, received {name!r} ({type(name).__name__})."
+        )
     objects = {**generic.custom_objects(), **(custom_objects or {})}
     if name in objects and callable(objects[name]):
         return objects[name]
@@ -184,7 +191,7 @@ def get(identifier):
         return deserialize(identifier)
     if callable(identifier):
         return identifier
-    raise TypeError(
+    raise ArgumentTypeError(
         f"An activation must be a name, a function or None, received {identifier!r} "
         f"({type(identifier).__name__})."
     )

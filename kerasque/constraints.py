@@ -24,8 +24,12 @@ from kerasque.utils import object_config
 from kerasque.utils.validation import check_number
 
 
+def _is_int(a) -> bool:
+    return isinstance(a, numbers.Integral) and not isinstance(a, bool)
+
+
 def _check_axis(owner: str, axis):
-    ok = lambda a: isinstance(a, numbers.Integral) and not isinstance(a, bool)
+    ok = _is_int
     if ok(axis):
         return int(axis)
     if isinstance(axis, (list, tuple)) and axis and all(ok(a) for a in axis):

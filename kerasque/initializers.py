@@ -33,7 +33,7 @@ import numpy as np
 from kerasque.config import floatx
 from kerasque.utils import object_config
 from kerasque.utils.random_state import numpy_generator
-from kerasque.utils.validation import check_choice, check_number
+from kerasque.utils.validation import ArgumentTypeError, check_choice, check_number
 
 # Keras's truncated normal keeps draws within two standard deviations; this is
 # the standard deviation of a unit normal truncated there.
@@ -47,6 +47,15 @@ def _fans(shape):
         return shape[0], shape[0]
     receptive = int(np.prod(shape[:-2])) if len(shape) > 2 else 1
     return shape[-2] * receptive, shape[-1] * receptive
+
+
+def _compute_fans(shape, data_format: str = "channels_last"):
+    """Keras 2's ``(fan_in, fan_out)`` of a kernel shape, in either data format."""
+    shape = tuple(shape)
+    if data_format == "channels_first" and len(shape) > 2:
+        receptive = int(np.prod(shape[2:]))
+        return shape[1] * receptive, shape[0] * receptive
+    return _fans(shape)
 
 
 def _check_seed(owner: str, seed):
@@ -336,7 +345,10 @@ class Orthogonal(_Random):
 
 
 class Identity(Initializer):
-    """``gain`` times the identity matrix (2-D shapes; a rectangular one gets ones on its diagonal).
+    """``gain`` times the identity matrix; ``(n, k * n)`` and ``(k * n, n)`` get k identities.
+
+    Keras 2's rule: the stacked form initializes a recurrent kernel whose
+    gates are concatenated (``(units, 3 * units)``) with one identity per gate.
 
     Parameters
     ----------
@@ -347,11 +359,15 @@ class Identity(Initializer):
         self.gain = check_number("Identity", "gain", gain)
 
     def sample(self, shape, rng):
-        if len(shape) != 2:
+        rows, cols = (shape + (0, 0))[:2]
+        if len(shape) != 2 or min(shape) == 0 or max(shape) % min(shape):
             raise ValueError(
-                f"Identity initializer needs a 2-D shape, received shape {shape}."
+                f"Identity initializer needs a 2-D shape whose larger size is a multiple of the "
+                f"smaller (one identity per block), received shape {shape}."
             )
-        return self.gain * np.eye(*shape)
+        eye = np.eye(min(rows, cols))
+        blocks = max(rows, cols) // min(rows, cols)
+        return self.gain * np.concatenate([eye] * blocks, axis=1 if cols > rows else 0)
 
     def get_config(self) -> dict:
         return {"gain": self.gain}
@@ -392,7 +408,9 @@ def get(identifier):
     called without the generator.
     """
     if identifier is None:
-        raise TypeError("initializer must be a name, an Initializer or a function, received None.")
+        raise ArgumentTypeError(
+            "initializer must be a name, an Initializer or a function, received None."
+        )
     init = object_config.get(identifier, TABLE, Initializer, "initializer")
     if isinstance(init, Initializer):
         return init

@@ -75,10 +75,13 @@ def test_uniform_limits_follow_the_fans():
 def test_constant_identity_and_orthogonal_give_their_matrices():
     np.testing.assert_array_equal(initializers.Constant(0.5)((2, 3)), np.full((2, 3), 0.5))
     np.testing.assert_array_equal(initializers.Identity(gain=2.0)((3, 3)), 2 * np.eye(3))
-    np.testing.assert_array_equal(initializers.Identity()((2, 3)), np.eye(2, 3))
+    np.testing.assert_array_equal(initializers.Identity()((2, 4)), np.hstack([np.eye(2)] * 2))
+    np.testing.assert_array_equal(initializers.Identity()((6, 2)), np.vstack([np.eye(2)] * 3))
+    with pytest.raises(ValueError, match=r"larger size is a multiple of the smaller .* received shape \(2, 3\)"):
+        initializers.Identity()((2, 3))
     q = initializers.Orthogonal(gain=3.0)((4, 6), rng=np.random.default_rng(0))
     np.testing.assert_allclose(q @ q.T, 9 * np.eye(4), atol=1e-5)
-    with pytest.raises(ValueError, match=r"Identity initializer needs a 2-D shape, received shape \(2, 2, 2\)"):
+    with pytest.raises(ValueError, match=r"Identity initializer needs a 2-D shape .* received shape \(2, 2, 2\)"):
         initializers.Identity()((2, 2, 2))
 
 
@@ -170,3 +173,9 @@ def test_bad_initializer_arguments_are_refused():
         initializers.get(None)
     with pytest.raises(TypeError, match=r"Expected an initializer: a name, a config dict, an Initializer or a function, received 3"):
         initializers.get(3)
+
+
+def test_keras_2s_compute_fans_reads_both_data_formats():
+    assert initializers._compute_fans((3, 3, 4, 8)) == (36, 72)
+    assert initializers._compute_fans((8, 4, 3, 3), data_format="channels_first") == (36, 72)
+    assert initializers._compute_fans((5, 7)) == (5, 7)

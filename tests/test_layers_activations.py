@@ -70,8 +70,9 @@ def test_prelu_trains_its_slopes():
 def test_activation_layers_refuse_bad_arguments():
     with pytest.raises(TypeError, match=r"pass negative_slope \(Keras 3\) or alpha \(Keras 2\), not both"):
         LeakyReLU(alpha=0.1, negative_slope=0.2)
-    with pytest.raises(ValueError, match=r"LeakyReLU .*negative_slope must be a finite number >= 0, received -0.1"):
-        LeakyReLU(-0.1)
+    with pytest.raises(ValueError, match=r"LeakyReLU .*negative_slope must be a finite number, received nan"):
+        LeakyReLU(float("nan"))
+    assert LeakyReLU(alpha=-1.0).negative_slope == -1.0  # Keras 2 allowed it
     with pytest.raises(ValueError, match=r"ReLU .*max_value must be a finite number >= 0, received nan"):
         ReLU(max_value=float("nan"))
     with pytest.raises(ValueError, match=r"ThresholdedReLU .*theta must be a finite number >= 0"):
@@ -143,3 +144,8 @@ def test_activations_deserialize_keras_3_function_configs_and_refuse_others():
         activations.get({"class_name": "Dense", "config": {}})
     with pytest.raises(TypeError, match=r"An activation must be a name, a function or None, received 3"):
         activations.get(3)
+
+
+def test_softmax_refuses_a_tensor_without_a_batch_axis():
+    with pytest.raises(ValueError, match=r"softmax needs a tensor with a batch axis \(2-D or more\), received a 1-D one"):
+        activations.softmax(pt.vector("v"))

@@ -54,8 +54,16 @@ def test_a_size_of_one_broadcasts_in_elementwise_merges():
 def test_elementwise_merges_refuse_shapes_that_do_not_broadcast():
     with pytest.raises(ValueError, match=r"\(Maximum\) needs inputs of one shape, received shapes \[\(None, 2\), \(None, 3\)\]"):
         layers.maximum([Input(shape=(2,)), Input(shape=(3,))])
-    with pytest.raises(ValueError, match=r"ranks must match"):
-        layers.add([Input(shape=(2,)), Input(shape=(2, 2))])
+    with pytest.raises(ValueError, match=r"a lower rank aligns on the last axes"):
+        layers.add([Input(shape=(3,)), Input(shape=(3, 2))])
+
+
+def test_a_lower_rank_input_aligns_on_the_last_axes():
+    a = RNG.standard_normal((2, 4, 5)).astype("float32")
+    b = RNG.standard_normal((2, 5)).astype("float32")
+    out, sym = _predict(layers.Add(), [(4, 5), (5,)], [a, b])
+    assert sym.shape == (None, 4, 5)
+    np.testing.assert_allclose(out, a + b[:, None, :], rtol=1e-6)
 
 
 def test_concatenate_helper_joins_along_the_given_axis():
@@ -91,7 +99,7 @@ def test_dot_of_two_vectors_gives_one_value_per_sample():
     a, b = RNG.standard_normal((2, 5, 4)).astype("float32")
     out, sym = _predict(lambda xs: layers.dot(xs, axes=1), [(4,), (4,)], [a, b])
     assert sym.shape == (None, 1)
-    np.testing.assert_allclose(out, (a * b).sum(axis=1, keepdims=True), rtol=1e-5)
+    np.testing.assert_allclose(out, (a * b).sum(axis=1, keepdims=True), rtol=1e-5, atol=1e-5)
 
 
 def test_dot_with_normalize_is_the_cosine_similarity():
@@ -106,11 +114,11 @@ def test_dot_with_a_pair_of_axes_matches_einsum():
     b = RNG.standard_normal((3, 5, 4)).astype("float32")
     out, sym = _predict(layers.Dot(axes=(2, 2)), [(2, 4), (5, 4)], [a, b])
     assert sym.shape == (None, 2, 5)
-    np.testing.assert_allclose(out, np.einsum("bik,bjk->bij", a, b), rtol=1e-5)
+    np.testing.assert_allclose(out, np.einsum("bik,bjk->bij", a, b), rtol=1e-5, atol=1e-5)
     c = RNG.standard_normal((3, 4, 6)).astype("float32")
     out2, sym2 = _predict(layers.Dot(axes=(1, 2)), [(4, 6), (5, 4)], [c, b])
     assert sym2.shape == (None, 6, 5)
-    np.testing.assert_allclose(out2, np.einsum("bki,bjk->bij", c, b), rtol=1e-5)
+    np.testing.assert_allclose(out2, np.einsum("bki,bjk->bij", c, b), rtol=1e-5, atol=1e-5)
 
 
 def test_dot_refuses_contracted_axes_of_different_sizes():
@@ -148,3 +156,18 @@ def test_helpers_pass_layer_keywords_on():
 def test_merge_configs_round_trip_through_json(layer):
     config = json.loads(json.dumps(layer.get_config()))
     assert type(layer).from_config(config).get_config() == layer.get_config()
+
+
+def test_merge_masks_of_any_dtype_count_nonzero_as_kept_and_bad_mask_lists_are_refused():
+    x = pt.matrix("x")
+    m1, m2 = pt.matrix("m1"), pt.matrix("m2")
+    layer = layers.Add(name="adder")
+    f = pytensor.function([m1, m2], layer.compute_mask([x, x], [m1, m2]), on_unused_input="ignore")
+    np.testing.assert_array_equal(f(np.array([[0.5, 0.0]], "float32"), np.array([[2.0, 1.0]], "float32")),
+                                  [[True, False]])
+    with pytest.raises(ValueError, match=r"'adder' \(Add\): mask must be a list"):
+        layer.compute_mask([x, x], m1)
+    with pytest.raises(ValueError, match=r"'adder' \(Add\): inputs must be a list"):
+        layer.compute_mask(x, [None, None])
+    with pytest.raises(ValueError, match=r"'adder' \(Add\): 2 inputs but 1 masks"):
+        layer.compute_mask([x, x], [None])

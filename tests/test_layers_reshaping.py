@@ -193,3 +193,19 @@ def test_activity_regularization_with_zero_factors_adds_nothing():
     with context.forward_pass("train") as fp:
         ActivityRegularization()(pt.matrix("x"))
     assert fp.losses() == []
+
+
+def test_embedding_takes_keras_2s_tuple_input_length_for_ids_of_higher_rank():
+    layer = Embedding(10, 2, input_length=(None, 5))
+    model = Sequential([layer])
+    assert model.inputs[0].shape == (None, None, 5) and model.outputs[0].shape == (None, None, 5, 2)
+    assert layer.get_config()["input_length"] == [None, 5]
+    with pytest.raises(ValueError, match=r"input_length=\(None, 5\) contradicts input_shape=\(3, 4\)"):
+        Embedding(10, 2, input_length=(None, 5), input_shape=(3, 4))
+
+
+@pytest.mark.parametrize("dtype", ["int64", "uint64"])
+def test_predict_refuses_a_64_bit_id_that_the_int32_input_would_wrap_to_a_valid_one(dtype):
+    model = Sequential([Embedding(10, 2, input_length=2, name="emb64")])
+    with pytest.raises(ValueError, match=r"Layer 'emb64' \(Embedding\) has input_dim=10, .* received ids from 1 to 4294967299"):
+        model.predict(np.array([[1, 2**32 + 3]], dtype=dtype))

@@ -152,3 +152,14 @@ def test_every_noise_layer_is_a_stochastic_layer_and_dropout_is_the_template():
     for cls in (SpatialDropout1D, SpatialDropout2D, SpatialDropout3D, AlphaDropout):
         assert issubclass(cls, Dropout)
     assert Dropout(0.0).is_stochastic() is False and Dropout(0.1).is_stochastic() is True
+
+
+def test_an_uninterpretable_identifier_is_both_a_type_error_and_keras_value_error():
+    from kerasque import activations
+
+    for get in (activations.get, initializers.get, regularizers.get, constraints.get):
+        with pytest.raises(TypeError):
+            get(6)
+        with pytest.raises(ValueError):
+            get(6)
+    assert issubclass(V.ArgumentTypeError, TypeError) and issubclass(V.ArgumentTypeError, ValueError)

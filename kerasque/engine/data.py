@@ -83,7 +83,7 @@ def standardize_inputs(model, x) -> list:
             f"Model {model.name!r} expects {len(model.inputs)} input array(s) {names}, "
             f"received {len(items)}."
         )
-    out = []
+    raw = []
     for t, item, name in zip(model.inputs, items, names):
         what = "x" if len(names) == 1 else f"x (input {name!r})"
         a = _as_array(item, what)
@@ -96,9 +96,10 @@ def standardize_inputs(model, x) -> list:
                 f"Input {name!r} of model {model.name!r} expects arrays of shape "
                 f"{_fmt(expected)}, received shape {a.shape}."
             )
-        out.append(_cast(a, t.dtype, name))
-    _check_values(model, out)
-    return out
+        raw.append(a)
+    # Vet values before the cast: an int64 id of 2**32 + 3 must not become id 3.
+    _check_values(model, raw)
+    return [_cast(a, t.dtype, name) for t, a, name in zip(model.inputs, raw, names)]
 
 
 def _check_values(model, arrays) -> None:
@@ -117,6 +118,12 @@ def _cast(a, dtype, owner):
     if np.dtype(dtype).kind in "iu":
         if a.dtype.kind == "f" and not np.all(np.mod(a, 1) == 0):
             raise ValueError(f"Input {owner!r} expects integer ids, received non-integer floats.")
+        info = np.iinfo(dtype)
+        if a.size and a.dtype.kind in "iuf" and (a.min() < info.min or a.max() > info.max):
+            raise ValueError(
+                f"Input {owner!r} expects {dtype} values, received values from {a.min()} to "
+                f"{a.max()}, outside [{info.min}, {info.max}]: they would wrap around."
+            )
         return a.astype(dtype, copy=False)
     return a.astype(dtype, copy=False)
 

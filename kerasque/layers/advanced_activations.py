@@ -31,7 +31,7 @@ class LeakyReLU(_ActivationLayer):
     Parameters
     ----------
     negative_slope : float
-        Keras 3's name; default 0.3 (Keras 2's default).
+        Keras 3's name; a finite number, default 0.3 (Keras 2's default).
     alpha : float, optional
         Keras 2's name for the same slope.
 
@@ -48,8 +48,9 @@ class LeakyReLU(_ActivationLayer):
                 f"{self.owner}: pass negative_slope (Keras 3) or alpha (Keras 2), not both."
             )
         slope = negative_slope if negative_slope is not None else alpha
+        # Any finite slope: Keras 2 took negative ones (Keras 3 refuses them).
         self.negative_slope = check_number(self.owner, "negative_slope",
-                                           0.3 if slope is None else slope, low=0)
+                                           0.3 if slope is None else slope)
 
     def call(self, inputs):
         return activations.leaky_relu(inputs, pt.constant(self.negative_slope, dtype=inputs.dtype))

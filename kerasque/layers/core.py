@@ -218,10 +218,18 @@ class ActivityRegularization(Layer):
         return {**super().get_config(), "l1": self.l1, "l2": self.l2}
 
 
-def __getattr__(name):
-    # Flatten moved to reshaping.py; ``from kerasque.layers.core import Flatten`` still works.
-    if name == "Flatten":
-        from kerasque.layers.reshaping import Flatten
+# Keras 2's keras.layers.core also held these; they live in their own modules here.
+_MOVED = {
+    "Dropout": "noise", "SpatialDropout1D": "noise", "SpatialDropout2D": "noise",
+    "SpatialDropout3D": "noise", "Flatten": "reshaping", "Reshape": "reshaping",
+    "Permute": "reshaping", "RepeatVector": "reshaping", "Lambda": "lambda_layer",
+}
 
-        return Flatten
+
+def __getattr__(name):
+    # Imported on first use: those modules import this one.
+    if name in _MOVED:
+        import importlib
+
+        return getattr(importlib.import_module(f"kerasque.layers.{_MOVED[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

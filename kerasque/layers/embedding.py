@@ -26,9 +26,10 @@ class Embedding(Layer):
     mask_zero : bool
         Treat id 0 as padding: the mask (True where the id is not 0) flows to
         the layers downstream, so a recurrent layer skips those steps.
-    input_length : int, optional
-        Fixed sequence length; with it the layer needs no ``input_shape``. Given
-        with ``input_shape`` too, the two must agree.
+    input_length : int or tuple, optional
+        Fixed sequence length (a tuple for ids of higher rank, Keras 2's form);
+        with it the layer needs no ``input_shape``. Given with ``input_shape``
+        too, the two must agree.
 
     Examples
     --------
@@ -40,11 +41,11 @@ class Embedding(Layer):
                  embeddings_regularizer=None, embeddings_constraint=None,
                  mask_zero=False, input_length=None, **kwargs):
         owner = f"Embedding {kwargs.get('name') or ''!s}".strip()
-        input_length = check_optional_positive_int(owner, "input_length", input_length)
+        input_length = _check_input_length(owner, input_length)
         _check_length_against_shape(owner, input_length, kwargs)
         shape_given = "input_shape" in kwargs or "batch_input_shape" in kwargs
         if input_length is not None and not shape_given:
-            kwargs["input_shape"] = (input_length,)
+            kwargs["input_shape"] = _as_tuple(input_length)
         kwargs.setdefault("input_dtype", "int32")
         super().__init__(**kwargs)
         owner = f"Embedding {self.name!r}"
@@ -57,8 +58,8 @@ class Embedding(Layer):
         self.input_length = input_length
 
     def build(self, input_shape):
-        length = input_shape[1] if len(input_shape) > 1 else None
-        if self.input_length is not None and length is not None and length != self.input_length:
+        if self.input_length is not None and not _agrees(_as_tuple(self.input_length),
+                                                         tuple(input_shape)[1:]):
             raise ValueError(
                 f"Layer {self.name!r} (Embedding) has input_length={self.input_length}, but "
                 f"received input of shape {tuple(input_shape)}."
@@ -111,8 +112,26 @@ class Embedding(Layer):
             **serialize_objects(self, "embeddings_initializer", "embeddings_regularizer",
                                 "embeddings_constraint"),
             "mask_zero": self.mask_zero,
-            "input_length": self.input_length,
+            "input_length": (list(self.input_length) if isinstance(self.input_length, tuple)
+                             else self.input_length),
         }
+
+
+def _as_tuple(length) -> tuple:
+    return length if isinstance(length, tuple) else (length,)
+
+
+def _agrees(a: tuple, b: tuple) -> bool:
+    return len(a) == len(b) and all(x is None or y is None or x == y for x, y in zip(a, b))
+
+
+def _check_input_length(owner: str, input_length):
+    """None, a positive int, or (Keras 2) a tuple of positive ints and Nones."""
+    if isinstance(input_length, (list, tuple)):
+        if not input_length:
+            raise ValueError(f"{owner}: input_length must not be empty, received {input_length!r}.")
+        return tuple(check_optional_positive_int(owner, "input_length", v) for v in input_length)
+    return check_optional_positive_int(owner, "input_length", input_length)
 
 
 def _check_length_against_shape(owner: str, input_length, kwargs) -> None:
@@ -128,7 +147,7 @@ def _check_length_against_shape(owner: str, input_length, kwargs) -> None:
         shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
     if shape is None:
         return
-    if len(shape) != 1 or (shape[0] is not None and shape[0] != input_length):
+    if not _agrees(_as_tuple(input_length), shape):
         raise ValueError(
             f"{owner}: input_length={input_length} contradicts {given}={kwargs[given]!r}; "
             "an Embedding reads (batch, input_length) ids. Pass one of them, or make them agree."

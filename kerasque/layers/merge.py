@@ -46,18 +46,44 @@ class _Merge(Layer):
                 f"inputs, received {len(shapes)}."
             )
 
-    def compute_mask(self, inputs, mask=None):
-        masks = [m for m in (mask if isinstance(mask, list) else [mask]) if m is not None]
-        if not masks:
+    def _check_masks(self, inputs, mask) -> list | None:
+        """The masks as a list, one per input (Keras's checks), or None when there are none."""
+        if mask is None:
             return None
-        out = masks[0]
-        for m in masks[1:]:
+        if not isinstance(mask, list):
+            raise ValueError(
+                f"Layer {self.name!r} ({type(self).__name__}): mask must be a list with one "
+                f"entry per input, received {type(mask).__name__}."
+            )
+        if not isinstance(inputs, list):
+            raise ValueError(
+                f"Layer {self.name!r} ({type(self).__name__}): inputs must be a list, received "
+                f"{type(inputs).__name__}."
+            )
+        if len(mask) != len(inputs):
+            raise ValueError(
+                f"Layer {self.name!r} ({type(self).__name__}): {len(inputs)} inputs but "
+                f"{len(mask)} masks; pass one mask (or None) per input."
+            )
+        return None if all(m is None for m in mask) else mask
+
+    def compute_mask(self, inputs, mask=None):
+        masks = self._check_masks(inputs, mask)
+        if masks is None:
+            return None
+        kept = [_as_bool(m) for m in masks if m is not None]
+        out = kept[0]
+        for m in kept[1:]:
             out = pt.and_(out, m)
         return out
 
 
 class _Elementwise(_Merge):
-    """Elementwise merge of inputs of one rank whose sizes match or broadcast."""
+    """Elementwise merge of inputs whose sizes match or broadcast.
+
+    Sizes of 1 stretch; inputs of lower rank are aligned on their last axes
+    (Keras's rule: they gain axes of size 1 right after the batch axis).
+    """
 
     def build(self, input_shape):
         self.compute_output_shape(input_shape)
@@ -65,16 +91,18 @@ class _Elementwise(_Merge):
     def compute_output_shape(self, input_shape):
         self._check_list(input_shape)
         shapes = _shapes(input_shape)
-        if len({len(s) for s in shapes}) != 1:
+        rank = max(len(s) for s in shapes)
+        if min(len(s) for s in shapes) < 1:
             raise self._shape_error(shapes)
+        padded = [(s[0], *(1,) * (rank - len(s)), *s[1:]) for s in shapes]
         out = []
-        for sizes in zip(*shapes):
-            known = {s for s in sizes if s is not None and s != 1}
+        for axis, sizes in enumerate(zip(*padded)):
+            known = {v for v in sizes if v is not None and (v != 1 or axis == 0)}
             if len(known) > 1:
                 raise self._shape_error(shapes)
             if known:
                 out.append(known.pop())
-            elif any(s is None for s in sizes):
+            elif any(v is None for v in sizes):
                 out.append(None)
             else:
                 out.append(1)
@@ -83,14 +111,17 @@ class _Elementwise(_Merge):
     def _shape_error(self, shapes) -> ValueError:
         return ValueError(
             f"Layer {self.name!r} ({type(self).__name__}) needs inputs of one shape, received "
-            f"shapes {shapes} (a size of 1 broadcasts; ranks must match)."
+            f"shapes {shapes} (a size of 1 broadcasts; a lower rank aligns on the last axes)."
         )
 
     def call(self, inputs):
-        out = inputs[0]
-        for x in inputs[1:]:
+        rank = max(x.ndim for x in inputs)
+        xs = [x if x.ndim == rank else x.dimshuffle(0, *["x"] * (rank - x.ndim), *range(1, x.ndim))
+              for x in inputs]
+        out = xs[0]
+        for x in xs[1:]:
             out = self.merge(out, x)
-        return self.finish(out, len(inputs))
+        return self.finish(out, len(xs))
 
     def merge(self, a, b):
         raise NotImplementedError
@@ -152,6 +183,19 @@ class Minimum(_Elementwise):
 
     def merge(self, a, b):
         return pt.minimum(a, b)
+
+
+def _as_bool(mask):
+    """A mask as booleans (Keras accepts any dtype: nonzero keeps)."""
+    mask = pt.as_tensor_variable(mask)
+    return mask if mask.dtype == "bool" else pt.neq(mask, 0)
+
+
+def _symbolic_shape(x):
+    """``x.shape`` for a PyTensor variable; for a model's symbolic tensor, its static shape."""
+    if hasattr(x, "type"):
+        return x.shape
+    return tuple(1 if s is None else s for s in x.shape)
 
 
 def _check_axis_int(owner: str, name: str, axis) -> int:
@@ -224,17 +268,19 @@ class Concatenate(_Merge):
         return pt.concatenate(list(inputs), axis=self.axis % inputs[0].ndim)
 
     def compute_mask(self, inputs, mask=None):
-        masks = mask if isinstance(mask, list) else [mask] * len(inputs)
-        if all(m is None for m in masks):
+        masks = self._check_masks(inputs, mask)
+        if masks is None:
             return None
         ndim = inputs[0].ndim
         axis = self.axis % ndim
         full = []
         for x, m in zip(inputs, masks):
             if m is None:
-                m = pt.ones_like(x, dtype="bool")
-            elif m.ndim < ndim:
-                m = pt.broadcast_to(pt.shape_padright(m, ndim - m.ndim), x.shape)
+                m = pt.ones(_symbolic_shape(x), dtype="bool")
+            else:
+                m = _as_bool(m)
+                if m.ndim < ndim:
+                    m = pt.broadcast_to(pt.shape_padright(m, ndim - m.ndim), _symbolic_shape(x))
             full.append(m)
         joined = pt.concatenate(full, axis=axis)
         return pt.all(joined, axis=-1)

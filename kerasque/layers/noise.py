@@ -340,7 +340,10 @@ class AlphaDropout(Dropout):
         a = ((1.0 - rate) * (1.0 + rate * alpha_p**2)) ** -0.5
         b = -a * alpha_p * rate
         keep = self.keep_mask(inputs)
-        const = lambda v: pt.constant(v, dtype=inputs.dtype)
+
+        def const(v):
+            return pt.constant(v, dtype=inputs.dtype)
+
         x = inputs * keep + (1 - keep) * const(alpha_p)
         return const(a) * x + const(b)
 

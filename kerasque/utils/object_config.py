@@ -23,6 +23,7 @@ import inspect
 
 from kerasque.utils import generic
 from kerasque.utils.generic import did_you_mean
+from kerasque.utils.validation import ArgumentTypeError
 
 __all__ = ["deserialize", "get", "name_table", "serialize", "without_rng"]
 
@@ -107,7 +108,7 @@ def deserialize(config, table: dict, base: type, kind: str, custom_objects=None)
         found, user = _find(config, table, kind, custom_objects)
         return _build(found, user, {}, base, kind, config)
     if not isinstance(config, dict):
-        raise TypeError(
+        raise ArgumentTypeError(
             f"{_a(kind).capitalize()} config must be a name or a dict with 'class_name' and "
             "'config', "
             f"received {type(config).__name__}."
@@ -155,7 +156,7 @@ def get(identifier, table: dict, base: type, kind: str, custom_objects=None):
         return deserialize(identifier, table, base, kind, custom_objects)
     if callable(identifier):
         return identifier
-    raise TypeError(
+    raise ArgumentTypeError(
         f"Expected {_a(kind)}: a name, a config dict, {_a(base.__name__)} or a function, "
         f"received {identifier!r} ({type(identifier).__name__})."
     )

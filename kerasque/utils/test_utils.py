@@ -27,7 +27,7 @@ import numpy as np
 from kerasque.config import floatx
 from kerasque.utils.safe_mode import safe_mode_scope
 
-__all__ = ["layer_test"]
+__all__ = ["get_test_data", "keras_test", "layer_test"]
 
 
 def _make_data(shape, dtype, rng) -> np.ndarray:
@@ -62,7 +62,7 @@ def _loading(safe_mode: bool, custom_objects=None):
 
 def layer_test(layer_cls, kwargs=None, input_shape=None, input_dtype=None, input_data=None,
                expected_output=None, expected_output_dtype=None, fixed_batch_size=False,
-               custom_objects=None, safe_mode=True, train=True, seed=0):
+               custom_objects=None, safe_mode=False, train=True, seed=0):
     """Check a layer class the way Keras's ``layer_test`` does, plus save and load.
 
     Parameters
@@ -88,7 +88,10 @@ def layer_test(layer_cls, kwargs=None, input_shape=None, input_dtype=None, input
     custom_objects : dict, optional
         For the config round trips and the load.
     safe_mode : bool
-        Load with this safe mode (False lets a Lambda's bytecode be rebuilt).
+        Load with this safe mode. False by default: the harness loads only
+        the file it has just written in its own temporary directory, so a
+        Lambda's function may be rebuilt from its bytecode (as Keras's
+        harness does); pass True to check a layer loads without that.
     train : bool
         Run one training step (compile with 'rmsprop' and 'mse').
     seed : int
@@ -193,3 +196,39 @@ def layer_test(layer_cls, kwargs=None, input_shape=None, input_dtype=None, input
             seq.compile("rmsprop", "mse")
             seq.train_on_batch(data, seq_out)
     return actual
+
+
+def get_test_data(num_train=1000, num_test=500, input_shape=(10,), output_shape=(2,),
+                  classification=True, num_classes=2):
+    """Keras 2's synthetic data: ``(x_train, y_train), (x_test, y_test)``.
+
+    With ``classification=True`` the targets are integer classes and each
+    class's inputs are centred on a different random point; otherwise inputs
+    and targets are Gaussian of the given shapes. Drawn from NumPy's global
+    generator, as in Keras.
+    """
+    samples = num_train + num_test
+    if classification:
+        y = np.random.randint(0, num_classes, size=(samples,))
+        x = np.zeros((samples,) + tuple(input_shape), dtype=np.float32)
+        for i in range(samples):
+            x[i] = np.random.normal(loc=y[i], scale=0.7, size=input_shape)
+    else:
+        y_loc = np.random.random((samples,))
+        x = np.zeros((samples,) + tuple(input_shape), dtype=np.float32)
+        y = np.zeros((samples,) + tuple(output_shape), dtype=np.float32)
+        for i in range(samples):
+            x[i] = np.random.normal(loc=y_loc[i], scale=0.7, size=input_shape)
+            y[i] = np.random.normal(loc=y_loc[i], scale=0.7, size=output_shape)
+    return (x[:num_train], y[:num_train]), (x[num_train:], y[num_train:])
+
+
+def keras_test(func):
+    """Keras 2's test decorator; kerasque keeps no session to clear, so it only runs ``func``."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        return func(*args, **kwargs)
+
+    return wrapper

@@ -16,6 +16,7 @@ import numbers
 from kerasque.utils.random_state import next_seed
 
 __all__ = [
+    "ArgumentTypeError",
     "check_bool",
     "check_choice",
     "check_fraction",
@@ -28,6 +29,15 @@ __all__ = [
     "check_stddev",
     "resolve_nested",
 ]
+
+
+class ArgumentTypeError(TypeError, ValueError):
+    """A value of the wrong type where Keras raises ValueError: catchable as either.
+
+    ``activations.get(6)`` and its kin raise ValueError in Keras 2 and 3;
+    kerasque's rule is TypeError for a wrong type. This class is both, so
+    code written for Keras and code written for kerasque catch it alike.
+    """
 
 
 def _is_real(value) -> bool:
