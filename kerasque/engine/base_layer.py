@@ -209,7 +209,9 @@ class Layer(NodeAccess):
         name : str, optional
         shape : tuple of int
         initializer : str or callable, optional
-            ``'glorot_uniform'`` for float weights, ``'zeros'`` otherwise.
+            ``'glorot_uniform'`` for trainable float weights (Keras 3's
+            default), ``'zeros'`` for state (non-trainable) and integer
+            weights.
         regularizer, constraint : optional
         trainable : bool
         dtype : str, optional
@@ -241,7 +243,7 @@ class Layer(NodeAccess):
             )
         shape = check_weight_size(self.name, name, shape, dtype)
         if initializer is None:
-            initializer = "glorot_uniform" if floating else "zeros"
+            initializer = "glorot_uniform" if floating and trainable else "zeros"
         init = initializers_mod.get(initializer)
         value = np.asarray(init(shape, dtype=dtype, rng=numpy_generator()), dtype=dtype)
         var = pytensor.shared(value, name=f"{self.name}/{name}", shape=value.shape)
