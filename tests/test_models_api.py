@@ -176,3 +176,12 @@ def test_masks_of_symbolic_calls_are_none_as_for_unmasked_keras_calls():
     assert layer.input_mask is None and layer.output_mask is None
     assert layer.get_output_mask_at(0) is None
     assert a.node.input_masks == [None] and a.node.output_masks == [None]
+
+
+def test_a_model_pickles_and_predicts_the_same():
+    import pickle
+
+    model = Sequential([Dense(2, input_shape=(3,)), Dense(1)])
+    x = np.ones((2, 3), "float32")
+    copy = pickle.loads(pickle.dumps(model))
+    np.testing.assert_allclose(copy.predict(x), model.predict(x), rtol=1e-6)

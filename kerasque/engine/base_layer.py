@@ -166,6 +166,16 @@ class Layer(NodeAccess):
         self._inbound_nodes: list = []
         self._containers = weakref.WeakSet()
 
+    def __getstate__(self):
+        # The back-references to containing models are weak; they are not state.
+        state = self.__dict__.copy()
+        state.pop("_containers", None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._containers = weakref.WeakSet()
+
     # -- trainable ----------------------------------------------------------
     @property
     def trainable(self) -> bool:
