@@ -383,8 +383,7 @@ class Layer(NodeAccess):
         key = input_key(inputs)
         found = [value for k, value in self._conditional_losses if k == key]
         targets = variables_of(inputs)
-        recorded = getattr(context.current(), "_losses", [])  # a forward pass's terms
-        return found + [value for value, owner in recorded
+        return found + [value for value, owner in context.current().loss_records()
                         if owner == self.name and reads_any(value, targets)]
 
     def get_updates_for(self, inputs) -> list:
@@ -395,7 +394,7 @@ class Layer(NodeAccess):
         found = [item for k, item in self._conditional_updates if k == key]
         targets = variables_of(inputs)
         fp = context.current()
-        recorded = fp.state_updates() if hasattr(fp, "state_updates") else []
+        recorded = fp.state_updates()
         return found + [(var, value) for var, value, owner in recorded
                         if owner == self.name and reads_any(value, targets)]
 
