@@ -64,7 +64,16 @@ def test_bad_shapes_and_sizes_name_the_argument(kwargs, error, words):
 
 
 def test_negative_input_length_is_a_value_error_naming_it():
+    from kerasque.layers import Layer
+
+    class Steps(Layer):  # a sequence layer that leaves the base keywords to the base class
+        def __init__(self, return_sequences=False, **kwargs):
+            super().__init__(**kwargs)
+
     with pytest.raises(ValueError, match=r"input_length must be a positive integer, received -5"):
+        Steps(input_length=-5, input_dim=2)
+    assert Steps(input_length=5, input_dim=2).batch_input_shape == (None, 5, 2)
+    with pytest.raises(ValueError, match=r"-5"):
         GRU(3, input_length=-5, input_dim=2)
 
 
