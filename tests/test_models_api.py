@@ -185,3 +185,11 @@ def test_a_model_pickles_and_predicts_the_same():
     x = np.ones((2, 3), "float32")
     copy = pickle.loads(pickle.dumps(model))
     np.testing.assert_allclose(copy.predict(x), model.predict(x), rtol=1e-6)
+
+
+def test_keras_top_level_names():
+    import kerasque as keras
+
+    x = keras.Input(shape=(2,))
+    model = keras.Model(x, keras.layers.Dense(1)(x))
+    assert isinstance(model, Model) and keras.Sequential is Sequential
