@@ -64,7 +64,7 @@ class Functional(Layer):
                 )
         for t in inputs:
             if not isinstance(t.node.layer, InputLayer):
-                raise ValueError(
+                raise ValueError(  # noqa: TRY004 - a bad graph is a ValueError in Keras
                     f"Model {self.name!r}: every input must come from Input(...); "
                     f"{t!r} is the output of layer {t.node.layer.name!r}."
                 )

@@ -70,7 +70,7 @@ def deserialize_keras_object(identifier, module_objects=None, custom_objects=Non
     if isinstance(identifier, dict):
         name, config = identifier.get("class_name"), identifier.get("config")
         if not isinstance(name, str) or not isinstance(config, dict):
-            raise ValueError(
+            raise ValueError(  # noqa: TRY004 - a corrupt config is a ValueError
                 f"Improper config for a {printable_module_name}: expected "
                 f"{{'class_name': str, 'config': dict}}, received {identifier!r}."
             )
@@ -132,7 +132,8 @@ def func_load(code, defaults=None, closure=None, globs=None):
     except (ValueError, EOFError, TypeError) as err:
         raise ValueError(f"func_load: the text is not marshalled Python bytecode ({err}).") from None
     if not isinstance(loaded, types.CodeType):
-        raise ValueError("func_load: the text does not hold a code object.")
+        raise ValueError(  # noqa: TRY004
+            "func_load: the text does not hold a code object.")
     cells = tuple(c if isinstance(c, types.CellType) else types.CellType(c)
                   for c in closure) if closure is not None else None
     return types.FunctionType(loaded, globs if globs is not None else {"__builtins__": __builtins__},
