@@ -9,11 +9,9 @@ ids of varying length (1 starts a review, 2 is an out-of-vocabulary word,
 real words start at 3, as Keras's index_from=3), mostly neutral words with
 a few "positive" and "negative" ones; the label says which kind wins.
 
-One change from the Keras 2 file: ``Embedding`` gets ``input_length=maxlen``
-(the spelling of Keras's imdb_cnn.py); the plain ``Embedding(max_features,
-128)`` of imdb_lstm.py relies on the Sequential building itself from the
-first data, which kerasque's ``fit`` does once its training code calls the
-deferred-build hook.
+As in the Keras 2 file, the first layer has no input shape: the Sequential
+builds itself from the first data ``fit`` sees. The sizes come from the
+command line so that a test can run the recipe small.
 
 Run: python examples/imdb_gru.py [--samples N] [--epochs N] [--maxlen N] [--units N]
 
@@ -92,7 +90,7 @@ print('x_test shape:', x_test.shape)
 
 print('Build model...')
 model = Sequential()
-model.add(Embedding(max_features, args.units, input_length=maxlen))
+model.add(Embedding(max_features, args.units))
 model.add(GRU(args.units, dropout=0.2, recurrent_dropout=0.2))
 model.add(Dense(1, activation='sigmoid'))
 

@@ -17,3 +17,5 @@ from kerasque import (  # noqa: E402,F401
     regularizers,
     utils,
 )
+from kerasque.engine.input_layer import Input  # noqa: F401  (keras.Input)
+from kerasque.models import Model, Sequential  # noqa: F401  (keras.Model, keras.Sequential)

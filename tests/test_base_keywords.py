@@ -64,7 +64,16 @@ def test_bad_shapes_and_sizes_name_the_argument(kwargs, error, words):
 
 
 def test_negative_input_length_is_a_value_error_naming_it():
+    from kerasque.layers import Layer
+
+    class Steps(Layer):  # a sequence layer that leaves the base keywords to the base class
+        def __init__(self, return_sequences=False, **kwargs):
+            super().__init__(**kwargs)
+
     with pytest.raises(ValueError, match=r"input_length must be a positive integer, received -5"):
+        Steps(input_length=-5, input_dim=2)
+    assert Steps(input_length=5, input_dim=2).batch_input_shape == (None, 5, 2)
+    with pytest.raises(ValueError, match=r"-5"):
         GRU(3, input_length=-5, input_dim=2)
 
 
@@ -215,3 +224,15 @@ def test_a_custom_layer_written_as_in_the_keras2_guide_works():
     model.compile("sgd", "mse")
     model.train_on_batch(np.ones((2, 2), "float32"), np.zeros((2, 1), "float32"))
     assert model.output_shape == (None, 1)
+
+
+def test_activity_regularizer_joins_the_training_loss():
+    def loss_with(reg):
+        layer = Dense(2, input_shape=(3,), kernel_initializer="ones", activity_regularizer=reg)
+        model = Sequential([layer])
+        model.compile("sgd", "mse")
+        return model.evaluate(np.ones((4, 3), "float32"), np.zeros((4, 2), "float32"), verbose=0)
+
+    plain, penalized = loss_with(None), loss_with(regularizers.l1(0.5))
+    np.testing.assert_allclose(plain, 9.0, rtol=1e-6)  # outputs are all 3
+    np.testing.assert_allclose(penalized - plain, 0.5 * 4 * 2 * 3, rtol=1e-5)

@@ -30,3 +30,4 @@ def test_imdb_example_uses_keras_code_with_only_imports_changed():
     assert all("keras" not in line or line.startswith("from kerasque") for line in imports)
     assert "sequence.pad_sequences(x_train, maxlen=maxlen)" in source
     assert "GRU(args.units, dropout=0.2, recurrent_dropout=0.2)" in source
+    assert "model.add(Embedding(max_features, args.units))" in source  # built from the data

@@ -210,3 +210,12 @@ def test_keras2_conditional_losses_and_updates_are_kept_per_inputs():
     other.add_update(0, inputs=a)
     other.add_update(1, inputs=None)
     assert other.get_updates_for(a) == [0] and other.get_updates_for(None) == [1]
+
+
+def test_a_loss_reading_a_placeholder_outside_call_is_conditional_on_it():
+    x = pt.matrix("x")
+    layer = Dense(1)
+    term = pt.sum(x)
+    layer.add_loss(term)
+    assert layer.get_losses_for(x) == [term]
+    assert layer.losses == []

@@ -158,3 +158,38 @@ def test_bad_graph_ends_are_refused_as_keras_does():
         Model([a, b], [out, 0])
     with pytest.raises(ValueError, match=r"every input must come from Input"):
         Model([Dense(3)(a), b], out)
+
+
+def test_layers_are_listed_deepest_first_with_inputs_first():
+    a, b = Input(shape=(3,), name="la"), Input(shape=(3,), name="lb")
+    shared = Dense(3, name="ls")
+    merged = Concatenate(name="lm")([shared(a), shared(b)])
+    model = Model([a, b], Dense(1, name="lo")(Dense(2, name="lh")(merged)))
+    names = [layer.name for layer in model.layers]
+    assert set(names[:2]) == {"la", "lb"} and names[2:] == ["ls", "lm", "lh", "lo"]
+
+
+def test_masks_of_symbolic_calls_are_none_as_for_unmasked_keras_calls():
+    a = Input(shape=(3,))
+    layer = Dense(2)
+    layer(a)
+    assert layer.input_mask is None and layer.output_mask is None
+    assert layer.get_output_mask_at(0) is None
+    assert a.node.input_masks == [None] and a.node.output_masks == [None]
+
+
+def test_a_model_pickles_and_predicts_the_same():
+    import pickle
+
+    model = Sequential([Dense(2, input_shape=(3,)), Dense(1)])
+    x = np.ones((2, 3), "float32")
+    copy = pickle.loads(pickle.dumps(model))
+    np.testing.assert_allclose(copy.predict(x), model.predict(x), rtol=1e-6)
+
+
+def test_keras_top_level_names():
+    import kerasque as keras
+
+    x = keras.Input(shape=(2,))
+    model = keras.Model(x, keras.layers.Dense(1)(x))
+    assert isinstance(model, Model) and keras.Sequential is Sequential

@@ -1,7 +1,7 @@
 """Machinery behind the user API: layers' base, graphs, compiling, training.
 
 Keras 2's ``keras.engine`` names (``Input``, ``InputLayer``, ``InputSpec``,
-``Layer``, ``Model``, ``get_source_inputs``) resolve here on first use, so
+``Layer``, ``Model``, ``get_source_inputs``, ``saving``) resolve here on first use, so
 importing this package stays free of import cycles.
 """
 
@@ -13,6 +13,7 @@ _EXPORTS = {
     "Model": "kerasque.engine.training",
     "Network": "kerasque.engine.functional",
     "get_source_inputs": "kerasque.engine.symbolic",
+    "saving": "kerasque.saving",
 }
 
 
@@ -22,6 +23,8 @@ def __getattr__(name):
     if name not in _EXPORTS:
         raise AttributeError(f"module 'kerasque.engine' has no attribute {name!r}")
     module = importlib.import_module(_EXPORTS[name])
+    if name == "saving":
+        return module
     if name == "get_source_inputs":
         return module.source_inputs
     if name == "Network":

@@ -37,6 +37,7 @@ from kerasque.engine.layer_losses import (
     as_loss,
     check_loss,
     check_update,
+    graph_inputs_of,
     input_key,
     is_graph_value,
     reads_any,
@@ -165,6 +166,16 @@ class Layer(NodeAccess):
         self._inbound_nodes: list = []
         self._containers = weakref.WeakSet()
 
+    def __getstate__(self):
+        # The back-references to containing models are weak; they are not state.
+        state = self.__dict__.copy()
+        state.pop("_containers", None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._containers = weakref.WeakSet()
+
     # -- trainable ----------------------------------------------------------
     @property
     def trainable(self) -> bool:
@@ -208,7 +219,9 @@ class Layer(NodeAccess):
         name : str, optional
         shape : tuple of int
         initializer : str or callable, optional
-            ``'glorot_uniform'`` for float weights, ``'zeros'`` otherwise.
+            ``'glorot_uniform'`` for trainable float weights (Keras 3's
+            default), ``'zeros'`` for state (non-trainable) and integer
+            weights.
         regularizer, constraint : optional
         trainable : bool
         dtype : str, optional
@@ -240,7 +253,7 @@ class Layer(NodeAccess):
             )
         shape = check_weight_size(self.name, name, shape, dtype)
         if initializer is None:
-            initializer = "glorot_uniform" if floating else "zeros"
+            initializer = "glorot_uniform" if floating and trainable else "zeros"
         init = initializers_mod.get(initializer)
         value = np.asarray(init(shape, dtype=dtype, rng=numpy_generator()), dtype=dtype)
         var = pytensor.shared(value, name=f"{self.name}/{name}", shape=value.shape)
@@ -297,24 +310,25 @@ class Layer(NodeAccess):
     def add_loss(self, losses, inputs=None) -> None:
         """Add loss terms: tensors, numbers or zero-argument callables.
 
-        Inside ``call`` (and for any tensor that reads a graph input) the
-        term is recorded in the current forward pass
+        Inside ``call`` the term is recorded in the current forward pass
         (``context.current().add_loss``), so it joins the objective of the
         function being built. Outside ``call``, a term given with Keras 2's
-        ``inputs=`` is kept as conditional on those inputs (see
-        :meth:`get_losses_for`); any other (a tensor of weights only, a
-        number, a callable) is kept on the layer and reported by
-        :attr:`losses`.
+        ``inputs=``, or a tensor that reads graph inputs, is kept as
+        conditional on those inputs (see :meth:`get_losses_for`); any other
+        (a tensor of weights only, a number, a callable) is unconditional
+        and reported by :attr:`losses`.
         """
         fp = context.current()
         for item in to_list(losses):
             if item is None:
                 continue
             value = check_loss(self, item)
-            if self._call_depth or (is_graph_value(value) and reads_graph_input(value)):
+            if self._call_depth:
                 fp.add_loss(as_loss(self, value), owner=self.name)
             elif inputs is not None:
                 self._conditional_losses.append((input_key(inputs), value))
+            elif is_graph_value(value) and reads_graph_input(value):
+                self._conditional_losses.append((input_key(graph_inputs_of(value)), value))
             else:
                 self._own_losses.append(value)
 
@@ -335,10 +349,10 @@ class Layer(NodeAccess):
     def add_update(self, updates, inputs=None) -> None:
         """Add ``(variable, new_value)`` updates (one pair or a list of pairs).
 
-        Inside ``call``, or when the new value reads a graph input, the
-        update is recorded in the current forward pass. Outside ``call`` an
-        update given with ``inputs=`` is kept as conditional on them (see
-        :meth:`get_updates_for`), any other is reported by :attr:`updates`.
+        Inside ``call`` the update is recorded in the current forward pass.
+        Outside ``call`` an update given with ``inputs=``, or one whose value
+        reads graph inputs, is kept as conditional on them (see
+        :meth:`get_updates_for`); any other is reported by :attr:`updates`.
         """
         if isinstance(updates, dict):
             updates = list(updates.items())
@@ -348,10 +362,12 @@ class Layer(NodeAccess):
         for item in to_list(updates):
             item = check_update(self, item)
             var, value = item if isinstance(item, tuple) else (None, None)
-            if var is not None and (self._call_depth or reads_graph_input(value)):
+            if var is not None and self._call_depth:
                 fp.add_update(var, value, owner=self.name)
             elif inputs is not None:
                 self._conditional_updates.append((input_key(inputs), item))
+            elif var is not None and reads_graph_input(value):
+                self._conditional_updates.append((input_key(graph_inputs_of(value)), item))
             else:
                 self._own_updates.append(item)
 
@@ -377,7 +393,9 @@ class Layer(NodeAccess):
         key = input_key(inputs)
         found = [item for k, item in self._conditional_updates if k == key]
         targets = variables_of(inputs)
-        return found + [(var, value) for var, value, owner in context.current().state_updates()
+        fp = context.current()
+        recorded = fp.state_updates()
+        return found + [(var, value) for var, value, owner in recorded
                         if owner == self.name and reads_any(value, targets)]
 
     def all_constraints(self) -> dict:

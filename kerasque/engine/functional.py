@@ -64,7 +64,7 @@ class Functional(Layer):
                 )
         for t in inputs:
             if not isinstance(t.node.layer, InputLayer):
-                raise ValueError(
+                raise ValueError(  # noqa: TRY004 - a bad graph is a ValueError in Keras
                     f"Model {self.name!r}: every input must come from Input(...); "
                     f"{t!r} is the output of layer {t.node.layer.name!r}."
                 )
@@ -83,11 +83,8 @@ class Functional(Layer):
                 )
         self.inputs = inputs
         self.outputs = outputs
-        layers: list = []
-        for node in nodes:
-            if node.layer not in layers:
-                layers.append(node.layer)
-        self._graph_layers = layers
+        self._graph_layers = _layers_by_depth(nodes, outputs)
+        layers = self._graph_layers
         for layer in layers:
             layer._containers.add(self)
         self.built = True
@@ -235,6 +232,27 @@ class Functional(Layer):
     def compute_mask(self, inputs, mask=None):
         """No mask leaves a model (one ``None`` per output), as Keras's."""
         return [None] * len(self.outputs) if len(self.outputs) > 1 else None
+
+
+def _layers_by_depth(nodes, outputs) -> list:
+    """The graph's layers, deepest first (inputs first), as Keras orders them.
+
+    A node's depth is the longest path from it to an output; layers of
+    equal depth keep the order of the graph walk.
+    """
+    depth = {id(t.node): 0 for t in outputs}
+    for node in reversed(nodes):  # consumers before producers
+        d = depth.setdefault(id(node), 0)
+        for t in node.inputs:
+            depth[id(t.node)] = max(depth.get(id(t.node), 0), d + 1)
+    layer_depth: dict = {}
+    order: list = []
+    for node in nodes:
+        key = id(node.layer)
+        if key not in layer_depth:
+            order.append(node.layer)
+        layer_depth[key] = max(layer_depth.get(key, 0), depth[id(node)])
+    return sorted(order, key=lambda layer: -layer_depth[id(layer)])
 
 
 def _shape_list(input_shape) -> list:

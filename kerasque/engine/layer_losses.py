@@ -9,8 +9,17 @@ import pytensor.tensor as pt
 from kerasque.config import floatx
 from kerasque.utils.generic import to_list
 
-__all__ = ["as_loss", "check_loss", "check_update", "input_key", "is_graph_value", "reads_any",
-           "reads_graph_input", "variables_of"]
+__all__ = [
+    "as_loss",
+    "check_loss",
+    "check_update",
+    "graph_inputs_of",
+    "input_key",
+    "is_graph_value",
+    "reads_any",
+    "reads_graph_input",
+    "variables_of",
+]
 
 
 def check_loss(layer, item):
@@ -75,6 +84,15 @@ def reads_graph_input(value) -> bool:
     from pytensor.graph.traversal import graph_inputs
 
     return any(not isinstance(v, (SharedVariable, Constant)) for v in graph_inputs([value]))
+
+
+def graph_inputs_of(value) -> list:
+    """The graph inputs (placeholders) that ``value`` reads, in graph order."""
+    from pytensor.compile.sharedvalue import SharedVariable
+    from pytensor.graph.basic import Constant
+    from pytensor.graph.traversal import graph_inputs
+
+    return [v for v in graph_inputs([value]) if not isinstance(v, (SharedVariable, Constant))]
 
 
 def variables_of(inputs) -> list:

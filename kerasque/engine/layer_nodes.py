@@ -96,3 +96,20 @@ class NodeAccess:
                 f"{what} shape is ambiguous; use get_{what}_shape_at(node_index) instead."
             )
         return unpack_singleton(list(found.pop()))
+
+    # Masks: kerasque computes them when a model's graph is replayed (an
+    # Embedding(mask_zero=True) feeds its GRU then); the symbolic record of a
+    # call holds none, so these answer None as Keras does for unmasked calls.
+    def get_input_mask_at(self, node_index: int):
+        return unpack_singleton(self._node_at(node_index, "input mask").input_masks)
+
+    def get_output_mask_at(self, node_index: int):
+        return unpack_singleton(self._node_at(node_index, "output mask").output_masks)
+
+    @property
+    def input_mask(self):
+        return unpack_singleton(self._single_node("input mask", "get_input_mask_at").input_masks)
+
+    @property
+    def output_mask(self):
+        return unpack_singleton(self._single_node("output mask", "get_output_mask_at").output_masks)

@@ -123,7 +123,7 @@ class Sequential(Model):
         out = layer(self.outputs[0])
         if isinstance(out, list):
             _drop_node(layer, out[0])
-            raise ValueError(
+            raise ValueError(  # noqa: TRY004 - a count, not a type
                 f"Sequential: layer {layer.name!r} returns {len(out)} tensors; a Sequential "
                 "needs single-output layers. Use the functional Model instead."
             )
@@ -272,7 +272,7 @@ class Sequential(Model):
         if isinstance(config, list):  # Keras 2.1 saved a bare list of layers
             config = {"layers": config}
         if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
-            raise ValueError(
+            raise ValueError(  # noqa: TRY004 - a corrupt config is a ValueError
                 "A Sequential config needs a list 'layers', received "
                 f"{type(config).__name__} {sorted(config) if isinstance(config, dict) else ''}."
             )

@@ -88,6 +88,15 @@ class Node:
         return [t.shape for t in self.outputs]
 
     @property
+    def input_masks(self) -> list:
+        """``None`` per input: kerasque computes masks when the graph is replayed."""
+        return [None] * len(self.input_tensors)
+
+    @property
+    def output_masks(self) -> list:
+        return [None] * len(self.outputs)
+
+    @property
     def node_indices(self) -> list:
         return [t._keras_history[1] for t in self.inputs]
 

@@ -1,11 +1,19 @@
 """Keras 2's ``keras.utils.generic_utils`` path: custom objects, (de)serialization, Progbar.
 
-``func_dump`` / ``func_load`` (Keras 2 turned Python bytecode into config
-strings for ``Lambda``) are deliberately absent: loading never runs code
-from a file.
+``func_dump`` / ``func_load`` turn a function into marshalled bytecode and
+back, as Keras 2's did. ``func_load`` runs the code it is given, so it is
+only for strings you produced yourself: no loader of kerasque calls it (a
+saved ``Lambda`` is rebuilt only from ``custom_objects``, or from bytecode
+with ``safe_mode=False``).
 """
 
 from __future__ import annotations
+
+import binascii
+import codecs
+import inspect
+import marshal
+import types
 
 from kerasque.utils.generic import (
     CustomObjectScope,
@@ -22,7 +30,10 @@ __all__ = [
     "Progbar",
     "custom_object_scope",
     "deserialize_keras_object",
+    "func_dump",
+    "func_load",
     "get_custom_objects",
+    "has_arg",
     "register_custom_object",
     "serialize_keras_object",
     "to_list",
@@ -59,7 +70,7 @@ def deserialize_keras_object(identifier, module_objects=None, custom_objects=Non
     if isinstance(identifier, dict):
         name, config = identifier.get("class_name"), identifier.get("config")
         if not isinstance(name, str) or not isinstance(config, dict):
-            raise ValueError(
+            raise ValueError(  # noqa: TRY004 - a corrupt config is a ValueError
                 f"Improper config for a {printable_module_name}: expected "
                 f"{{'class_name': str, 'config': dict}}, received {identifier!r}."
             )
@@ -82,3 +93,48 @@ def _find(name: str, table: dict, what: str):
     if name not in table:
         raise ValueError(f"Unknown {what}: {name!r}.{did_you_mean(name, table)}")
     return table[name]
+
+
+def has_arg(fn, name: str, accept_all: bool = False) -> bool:
+    """Whether ``fn`` takes a keyword argument ``name`` (or any, with ``accept_all``)."""
+    params = inspect.signature(fn).parameters
+    if accept_all and any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return True
+    param = params.get(name)
+    return param is not None and param.kind in (
+        inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+
+
+def func_dump(func) -> tuple:
+    """``(base64 bytecode, defaults, closure values)`` of a Python function (Keras 2)."""
+    if not isinstance(func, types.FunctionType):
+        raise TypeError(f"func_dump expects a Python function, received {type(func).__name__}.")
+    code = codecs.encode(marshal.dumps(func.__code__), "base64").decode("ascii")
+    closure = tuple(c.cell_contents for c in func.__closure__) if func.__closure__ else None
+    return code, func.__defaults__, closure
+
+
+def func_load(code, defaults=None, closure=None, globs=None):
+    """Rebuild a function from :func:`func_dump`'s output. This runs its code when called:
+    use it only on bytecode you produced yourself."""
+    if isinstance(code, (tuple, list)):
+        code, defaults, closure = code
+    if isinstance(defaults, list):
+        defaults = tuple(defaults)
+    if not isinstance(code, str):
+        raise TypeError(f"func_load expects func_dump's base64 text, received {type(code).__name__}.")
+    try:
+        raw = codecs.decode(code.encode("ascii"), "base64")
+    except (UnicodeEncodeError, binascii.Error):
+        raw = code.encode("raw_unicode_escape")
+    try:
+        loaded = marshal.loads(raw)
+    except (ValueError, EOFError, TypeError) as err:
+        raise ValueError(f"func_load: the text is not marshalled Python bytecode ({err}).") from None
+    if not isinstance(loaded, types.CodeType):
+        raise ValueError(  # noqa: TRY004
+            "func_load: the text does not hold a code object.")
+    cells = tuple(c if isinstance(c, types.CellType) else types.CellType(c)
+                  for c in closure) if closure is not None else None
+    return types.FunctionType(loaded, globs if globs is not None else {"__builtins__": __builtins__},
+                              name=loaded.co_name, argdefs=defaults, closure=cells)
