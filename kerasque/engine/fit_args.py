@@ -113,6 +113,16 @@ def check_source(owner: str, data) -> None:
         )
 
 
+def check_source_args(owner: str, **given) -> None:
+    """With a generator or Sequence as ``x``, these arguments come from its batches."""
+    for name, value in given.items():
+        if value is not None and not (name == "validation_split" and value == 0):
+            raise ValueError(
+                f"{owner}: {name} cannot be used when x is a generator or a Sequence; its "
+                "batches carry (x, y, sample_weight). Use validation_data= for validation."
+            )
+
+
 def data_error(owner: str, kind: str, batch, err):
     """``err`` from the compiled code on a batch, as an error naming the user's arguments."""
     shapes = [tuple(np.shape(a)) for a in batch.args]

@@ -381,6 +381,8 @@ class Model(TrainingState, Functional):
         shuffle = fit_args.check_shuffle(shuffle)
         self._check_trainable_weights_consistency()
         if is_batch_source(x):
+            fit_args.check_source_args("fit", y=y, sample_weight=sample_weight,
+                                       validation_split=validation_split)
             source = self._source_feed(x, "fit", steps, shuffle, class_weight)
             validate = self._validator(validation_data, batch_size, val_steps)
         else:
@@ -452,6 +454,7 @@ class Model(TrainingState, Functional):
         verbose = fit_args.check_verbose("evaluate", verbose)
         steps = fit_args.check_steps("evaluate", "steps", steps)
         if is_batch_source(x):
+            fit_args.check_source_args("evaluate", y=y, sample_weight=sample_weight)
             feed = self._source_feed(x, "evaluate", steps)
         else:
             arrays, n, weighted = self._standardize(x, y, sample_weight)
