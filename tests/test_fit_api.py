@@ -231,3 +231,20 @@ def test_an_error_inside_the_compiled_function_is_raised_naming_the_arguments():
     model.compile("sgd", "mse")
     with pytest.raises(ValueError, match=r"predict: the compiled predict function failed on a batch of 2 samples.*x, y and sample_weight"):
         model.predict([np.ones((2, 3, 2)), np.ones((2, 4, 2))])
+
+
+def test_masked_steps_do_not_count_in_the_loss():
+    from kerasque.layers import Masking
+
+    x = Input(shape=(4, 2))
+    model = Model(x, Dense(1)(Masking(0.0)(x)))
+    model.compile("sgd", per_sample_mse)
+    rng = np.random.default_rng(4)
+    data, target = rng.normal(size=(3, 4, 2)).astype("float32"), rng.normal(size=(3, 4, 1))
+    data[0, 2:] = 0.0  # two masked steps
+    data[2, 0] = 0.0
+    mask = np.any(data != 0, axis=-1)
+    err = np.mean((model.predict(data) - target) ** 2, axis=-1)
+    # Keras 2.2.4: mean(err * mask) / mean(mask): the mean over the unmasked steps.
+    np.testing.assert_allclose(model.evaluate(data, target, batch_size=3), err[mask].mean(),
+                               rtol=1e-5)

@@ -147,3 +147,13 @@ def test_progress_for_a_sequence_counts_batches(capsys):
     assert "Epoch 1/1" in out and "3/3" in out
     _model().fit_generator(_forever(), steps_per_epoch=2, epochs=1, verbose=2)
     assert "2/2" in capsys.readouterr().out
+
+
+def test_y_sample_weight_and_validation_split_are_refused_with_a_generator():
+    model = _model()
+    with pytest.raises(ValueError, match=r"fit: y cannot be used when x is a generator or a Sequence"):
+        model.fit(Batches(), Y, verbose=0)
+    with pytest.raises(ValueError, match=r"fit: validation_split cannot be used when x is a generator"):
+        model.fit(Batches(), validation_split=0.2, verbose=0)
+    with pytest.raises(ValueError, match=r"evaluate: sample_weight cannot be used"):
+        model.evaluate(Batches(), sample_weight=np.ones(10))

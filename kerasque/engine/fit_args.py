@@ -12,6 +12,8 @@ import numbers
 
 import numpy as np
 
+from kerasque.engine.feeds import is_batch_source
+
 
 def params_of(method) -> tuple:
     """Parameter names of ``method``, for "did you mean" hints on bad keywords."""
@@ -72,7 +74,7 @@ def unpack_validation_data(data):
     if not isinstance(data, (list, tuple)) or len(data) not in (2, 3):
         raise ValueError(
             "fit: validation_data must be a tuple (x_val, y_val) or (x_val, y_val, "
-            f"val_sample_weight), or a generator or Sequence; received {_describe(data)}."
+            f"val_sample_weight), or a generator or Sequence; received {describe(data)}."
         )
     return data[0], data[1], data[2] if len(data) == 3 else None
 
@@ -95,7 +97,41 @@ def split_validation(arrays: list, n: int, fraction: float):
     return [a[:split] for a in arrays], split, [a[split:] for a in arrays], n - split
 
 
-def _describe(value) -> str:
+def describe(value) -> str:
+    """A short description of a user's value for error messages."""
     if isinstance(value, (list, tuple)):
         return f"a {type(value).__name__} of {len(value)} item(s)"
     return type(value).__name__
+
+
+def check_source(owner: str, data) -> None:
+    """``data`` must be a generator or Sequence (the ``*_generator`` methods)."""
+    if not is_batch_source(data):
+        raise TypeError(
+            f"{owner} expects a generator or a kerasque.utils.Sequence, received "
+            f"{type(data).__name__}; for arrays call {owner.split('_')[0]}(x, y) instead."
+        )
+
+
+def check_source_args(owner: str, **given) -> None:
+    """With a generator or Sequence as ``x``, these arguments come from its batches."""
+    for name, value in given.items():
+        if value is not None and not (name == "validation_split" and value == 0):
+            raise ValueError(
+                f"{owner}: {name} cannot be used when x is a generator or a Sequence; its "
+                "batches carry (x, y, sample_weight). Use validation_data= for validation."
+            )
+
+
+def data_error(owner: str, kind: str, batch, err):
+    """``err`` from the compiled code on a batch, as an error naming the user's arguments."""
+    shapes = [tuple(np.shape(a)) for a in batch.args]
+    cls = type(err) if isinstance(err, (ValueError, TypeError)) else ValueError
+    try:
+        return cls(
+            f"{owner}: the compiled {kind} function failed on a batch of {batch.size} samples "
+            f"(arrays of x, y and sample_weight with shapes {shapes}); check that x, y and "
+            f"sample_weight fit the model's inputs and outputs. The error was: {err}"
+        )
+    except TypeError:  # an exception class with a different constructor
+        return ValueError(f"{owner}: the compiled {kind} function failed: {err}")

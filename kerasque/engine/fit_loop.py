@@ -81,16 +81,6 @@ class Interrupt:
         return False
 
 
-class StepProgbarLogger(ProgbarLogger):
-    """:class:`ProgbarLogger` counting batches, for sources of unknown sample count."""
-
-    def set_params(self, params: dict) -> None:
-        super().set_params({**params, "samples": params["steps"]})
-
-    def on_batch_end(self, batch, logs=None):
-        super().on_batch_end(batch, {**(logs or {}), "size": 1})
-
-
 class BatchLoop:
     """One epoch's batches: ``on_batch_begin``, a dispatched step, ``on_batch_end``.
 
@@ -186,7 +176,8 @@ def make_callbacks(model, callbacks, verbose: int, params: dict, by_steps: bool)
         callbacks = []
     elif not isinstance(callbacks, (list, tuple)):
         callbacks = [callbacks]
-    bar = [(StepProgbarLogger if by_steps else ProgbarLogger)(verbose)] if verbose else []
+    count_mode = "steps" if by_steps else "samples"
+    bar = [ProgbarLogger(verbose, count_mode=count_mode)] if verbose else []
     return history, CallbackList([history] + bar + list(callbacks), model, params)
 
 

@@ -298,7 +298,7 @@ class Model(TrainingState, Functional):
             try:
                 return fn.dispatch(*batch.args)
             except (ValueError, TypeError, IndexError) as err:
-                raise _data_error(owner, kind, batch, err) from err
+                raise fit_args.data_error(owner, kind, batch, err) from err
         return step
 
     # -- data -------------------------------------------------------------
@@ -317,7 +317,7 @@ class Model(TrainingState, Functional):
         if not isinstance(item, (tuple, list)) or len(item) not in (2, 3):
             raise TypeError(
                 f"{owner}: each batch of a generator or Sequence must be a tuple (x, y) or "
-                f"(x, y, sample_weight), received {_describe(item)}."
+                f"(x, y, sample_weight), received {fit_args.describe(item)}."
             )
         sw = item[2] if len(item) == 3 else None
         args, n, weighted = self._standardize(item[0], item[1], sw, class_weight)
@@ -381,6 +381,8 @@ class Model(TrainingState, Functional):
         shuffle = fit_args.check_shuffle(shuffle)
         self._check_trainable_weights_consistency()
         if is_batch_source(x):
+            fit_args.check_source_args("fit", y=y, sample_weight=sample_weight,
+                                       validation_split=validation_split)
             source = self._source_feed(x, "fit", steps, shuffle, class_weight)
             validate = self._validator(validation_data, batch_size, val_steps)
         else:
@@ -452,6 +454,7 @@ class Model(TrainingState, Functional):
         verbose = fit_args.check_verbose("evaluate", verbose)
         steps = fit_args.check_steps("evaluate", "steps", steps)
         if is_batch_source(x):
+            fit_args.check_source_args("evaluate", y=y, sample_weight=sample_weight)
             feed = self._source_feed(x, "evaluate", steps)
         else:
             arrays, n, weighted = self._standardize(x, y, sample_weight)
@@ -505,7 +508,7 @@ class Model(TrainingState, Functional):
                       max_queue_size=10, workers=1, use_multiprocessing=False, shuffle=True,
                       initial_epoch=0):
         """:meth:`fit` on a generator or Sequence of ``(x, y[, sample_weight])`` batches."""
-        _check_source("fit_generator", generator)
+        fit_args.check_source("fit_generator", generator)
         return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs,
                         verbose=verbose, callbacks=callbacks, validation_data=validation_data,
                         validation_steps=validation_steps, class_weight=class_weight,
@@ -514,13 +517,13 @@ class Model(TrainingState, Functional):
     def evaluate_generator(self, generator, steps=None, max_queue_size=10, workers=1,
                            use_multiprocessing=False, verbose=0):
         """:meth:`evaluate` on a generator or Sequence."""
-        _check_source("evaluate_generator", generator)
+        fit_args.check_source("evaluate_generator", generator)
         return self.evaluate(generator, steps=steps, verbose=verbose)
 
     def predict_generator(self, generator, steps=None, max_queue_size=10, workers=1,
                           use_multiprocessing=False, verbose=0):
         """:meth:`predict` on a generator or Sequence."""
-        _check_source("predict_generator", generator)
+        fit_args.check_source("predict_generator", generator)
         return self.predict(generator, steps=steps, verbose=verbose)
 
     # -- one batch ----------------------------------------------------------
@@ -593,30 +596,3 @@ class Model(TrainingState, Functional):
 
         load_weights(self, filepath, by_name=by_name)
 
-
-def _describe(value) -> str:
-    if isinstance(value, (tuple, list)):
-        return f"a {type(value).__name__} of {len(value)} item(s)"
-    return type(value).__name__
-
-
-def _check_source(owner: str, data) -> None:
-    if not is_batch_source(data):
-        raise TypeError(
-            f"{owner} expects a generator or a kerasque.utils.Sequence, received "
-            f"{type(data).__name__}; for arrays call {owner.split('_')[0]}(x, y) instead."
-        )
-
-
-def _data_error(owner: str, kind: str, batch, err):
-    """``err`` from the compiled code, re-raised naming the user's arguments."""
-    shapes = [tuple(np.shape(a)) for a in batch.args]
-    cls = type(err) if isinstance(err, (ValueError, TypeError)) else ValueError
-    try:
-        return cls(
-            f"{owner}: the compiled {kind} function failed on a batch of {batch.size} samples "
-            f"(arrays of x, y and sample_weight with shapes {shapes}); check that x, y and "
-            f"sample_weight fit the model's inputs and outputs. The error was: {err}"
-        )
-    except TypeError:  # an exception class with a different constructor
-        return ValueError(f"{owner}: the compiled {kind} function failed: {err}")
