@@ -81,9 +81,11 @@ def _is_abstract(cls) -> bool:
 
     A layer class whose ``call`` is the base class's (and that is not an
     ``InputLayer``) cannot compute anything; ``Functional`` is the graph
-    machinery under ``Model``, not a model.
+    machinery under ``Model``, not a model; kerasque's private classes
+    (``_Name``) are building blocks. A user's class is the user's to name.
     """
-    if cls is Functional or cls.__name__.startswith("_"):
+    private = cls.__name__.startswith("_") and cls.__module__.split(".")[0] == "kerasque"
+    if cls is Functional or private:
         return True
     return cls.call is Layer.call and not issubclass(cls, InputLayer)
 
