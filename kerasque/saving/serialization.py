@@ -76,6 +76,11 @@ def layer_registry(custom_objects=None) -> dict:
     return table
 
 
+# kerasque's base classes that a config must not name even where they could
+# run (Keras's Wrapper is abstract; kerasque's forwards to the wrapped layer).
+_BASES = ("Wrapper", "StochasticLayer")
+
+
 def _is_abstract(cls) -> bool:
     """Base classes a config must not name: ``Layer``, ``Wrapper``, ``Functional``, ...
 
@@ -84,8 +89,8 @@ def _is_abstract(cls) -> bool:
     machinery under ``Model``, not a model; kerasque's private classes
     (``_Name``) are building blocks. A user's class is the user's to name.
     """
-    private = cls.__name__.startswith("_") and cls.__module__.split(".")[0] == "kerasque"
-    if cls is Functional or private:
+    own = cls.__module__.split(".")[0] == "kerasque"
+    if cls is Functional or (own and (cls.__name__.startswith("_") or cls.__name__ in _BASES)):
         return True
     return cls.call is Layer.call and not issubclass(cls, InputLayer)
 
