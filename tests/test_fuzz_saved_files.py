@@ -50,6 +50,8 @@ GROUPS = [
     "/optimizer_weights",
 ]
 ATTRS = [
+    ("/", "kerasque_model_config"),
+    ("/", "kerasque_training_config"),
     ("/", "model_config"),
     ("/", "training_config"),
     ("/", "floatx"),
@@ -62,6 +64,8 @@ ATTRS = [
     ("/training_state", "generator_states"),
 ]
 JSON_ATTRS = [
+    ("/", "kerasque_model_config"),
+    ("/", "kerasque_training_config"),
     ("/", "model_config"),
     ("/", "training_config"),
     ("/training_state", "shuffle_rng"),
@@ -346,7 +350,7 @@ def test_a_random_layer_config_in_a_file_loads_or_fails_naming_the_file(world, l
     path = _fresh(world)
     Path(path).write_bytes(layer_files[name])
     with h5py.File(path, "a") as f:
-        config = json.loads(f.attrs["model_config"])
+        config = json.loads(f.attrs["kerasque_model_config"])
         entry = next(e for e in config["config"]["layers"] if e["class_name"] == name)
         inner = entry["config"]
         key = data.draw(st.sampled_from(sorted(inner)), label="key")
@@ -354,7 +358,7 @@ def test_a_random_layer_config_in_a_file_loads_or_fails_naming_the_file(world, l
             del inner[key]
         else:
             inner[key] = data.draw(JSON_VALUES, label="value")
-        f.attrs["model_config"] = json.dumps(config)
+        f.attrs["kerasque_model_config"] = json.dumps(config)
     try:
         load_model(path, compile=False)
     except (ValueError, TypeError) as err:

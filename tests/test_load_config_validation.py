@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 
 from kerasque.__main__ import main
+from kerasque.saving.keras_export import KERASQUE_MODEL_CONFIG as MODEL_CONFIG
+from kerasque.saving.keras_export import KERASQUE_TRAINING_CONFIG as TRAINING_CONFIG
 from kerasque.layers import Dense, Dropout, Input
 from kerasque.models import Model, load_model
 
@@ -31,9 +33,9 @@ def path(tmp_path):
 
 def _edit_config(path, edit):
     with h5py.File(path, "a") as f:
-        config = json.loads(f.attrs["model_config"])
+        config = json.loads(f.attrs[MODEL_CONFIG])
         edit(config["config"])
-        f.attrs["model_config"] = json.dumps(config)
+        f.attrs[MODEL_CONFIG] = json.dumps(config)
 
 
 def _pinned(path, *words):
@@ -124,7 +126,7 @@ def test_abstract_classes_in_a_config_are_refused(path, class_name, capsys):
 
 def test_a_config_describing_a_layer_not_a_model_is_refused(path):
     with h5py.File(path, "a") as f:
-        f.attrs["model_config"] = json.dumps({"class_name": "Dense", "config": {"units": 2}})
+        f.attrs[MODEL_CONFIG] = json.dumps({"class_name": "Dense", "config": {"units": 2}})
     with pytest.raises(ValueError, match=_pinned(path, "describes a Dense layer, not a model")):
         load_model(path)
 
@@ -133,15 +135,15 @@ def test_a_config_describing_a_layer_not_a_model_is_refused(path):
     "value, words",
     [
         (np.bytes_(b'{"class_name": "Model", "config": {"name": "\xff"}}'), ["is not UTF-8 text"]),
-        ("{not json", ["attribute 'model_config' is not valid JSON"]),
-        (np.int64(7), ["attribute 'model_config' must be a string, found int64"]),
-        (np.arange(3), ["attribute 'model_config' must be a string, found ndarray"]),
+        ("{not json", ["attribute 'kerasque_model_config' is not valid JSON"]),
+        (np.int64(7), ["attribute 'kerasque_model_config' must be a string, found int64"]),
+        (np.arange(3), ["attribute 'kerasque_model_config' must be a string, found ndarray"]),
     ],
     ids=["non-utf8", "not-json", "integer", "array"],
 )
 def test_model_config_that_is_not_utf8_json_text_is_refused(path, value, words, capsys):
     with h5py.File(path, "a") as f:
-        f.attrs["model_config"] = value
+        f.attrs[MODEL_CONFIG] = value
     with pytest.raises(ValueError, match=_pinned(path, *words)):
         load_model(path)
     _assert_cli_error(path, capsys, *words)
@@ -170,9 +172,9 @@ def test_layer_names_attribute_of_numbers_is_refused(path):
 )
 def test_corrupt_training_config_is_a_value_error_naming_the_file(path, edit, words):
     with h5py.File(path, "a") as f:
-        config = json.loads(f.attrs["training_config"])
+        config = json.loads(f.attrs[TRAINING_CONFIG])
         edit(config)
-        f.attrs["training_config"] = json.dumps(config)
+        f.attrs[TRAINING_CONFIG] = json.dumps(config)
     with pytest.raises(ValueError, match=_pinned(path, "training_config", *words)):
         load_model(path)
     assert not load_model(path, compile=False).compiled

@@ -23,14 +23,22 @@ Every error names the file.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from kerasque.config import floatx
 from kerasque.engine.training_state import TrainingState
 from kerasque.saving import keras_files, serialization
-from kerasque.saving.h5_attrs import read_json_attr, read_text_attr, write_json_attr
+from kerasque.saving.h5_attrs import (
+    as_text,
+    read_json_attr,
+    read_list_attr,  # noqa: F401 - for the Keras-file readers
+    read_text_attr,
+    write_json_attr,
+)
 from kerasque.saving.h5_file import atomic_h5, check_path, open_h5
-from kerasque.saving.h5_guard import locate
+from kerasque.saving.h5_guard import locate, read_checked
 from kerasque.saving.state import (
     index_optimizer,
     read_optimizer,
@@ -39,7 +47,7 @@ from kerasque.saving.state import (
     write_training_state,
 )
 from kerasque.saving.weights import (
-    assign_weights,
+    assign_weights as set_pairs,
     index_weights,
     plan_weights,
     read_plan,
@@ -49,6 +57,7 @@ from kerasque.utils.safe_mode import in_safe_mode, safe_mode_scope
 
 # Errors a corrupted config can raise from inside a layer's from_config;
 # at the load edge they become a ValueError naming the file.
+_MAX_DECOMPRESSION = 1024
 _CONFIG_ERRORS = (
     KeyError,
     IndexError,
@@ -145,7 +154,7 @@ def load_weights(model, filepath, by_name: bool = False, skip_mismatch: bool = F
         saved = index_weights(f, root, path)
         plan = plan_weights(model, saved, path, by_name=by_name, skip_mismatch=skip_mismatch)
         pairs = read_plan(plan, path)
-    assign_weights(pairs)
+    set_pairs(pairs)
 
 
 # -- loading models -------------------------------------------------------------------
@@ -218,10 +227,10 @@ def model_from_h5(f, path: str, custom_objects=None, compile: bool = True, safe_
         if saved_optimizer is not None:
             optimizer = read_optimizer(model, saved_optimizer, path)
     # Everything is read and checked: only now is anything set.
-    assign_weights(weights)
+    set_pairs(weights)
     if state is not None:
         model.set_training_state(state)
-    assign_weights(optimizer)
+    set_pairs(optimizer)
     return model
 
 
@@ -287,3 +296,47 @@ def _retarget_floatx(config, saved: str, current: str):
     if isinstance(config, list):
         return [_retarget_floatx(v, saved, current) for v in config]
     return config
+
+
+# -- for the Keras-file readers (kerasque.saving.keras_*) ---------------------------------
+# They read a file into arrays first and build the model after; these keep
+# their calls on the same checks as kerasque's own files.
+def _text(value) -> str:
+    """A string attribute's value as str (bytes are decoded as UTF-8)."""
+    return as_text(value, "<file>", "a string attribute")
+
+
+def read_weights(group, path: str) -> list:
+    """``[(layer, [(weight name, array), ...]), ...]`` of a weights group, read safely.
+
+    Links, virtual and external datasets are refused as for kerasque's files;
+    with no model to compare shapes with yet, a dataset may not declare more
+    bytes than :data:`_MAX_DECOMPRESSION` times the file's size (no
+    compression bomb), and the shapes are checked again at assignment.
+    """
+    limit = _MAX_DECOMPRESSION * max(os.path.getsize(path), 2**20) if os.path.isfile(path) else None
+    out = []
+    for layer, datasets in index_weights(group.file, group.name, path):
+        arrays = []
+        for name, ds in datasets:
+            declared = int(np.prod(ds.shape, dtype=object)) * ds.dtype.itemsize
+            if limit is not None and declared > limit:
+                raise ValueError(
+                    f"{path!r}: layer {layer!r}, weight {name!r} declares shape {ds.shape} "
+                    f"({declared:,} bytes), more than the file could hold."
+                )
+            arrays.append(
+                (name, read_checked(ds, ds.shape, path, f"layer {layer!r}, weight {name!r}"))
+            )
+        out.append((layer, arrays))
+    return out
+
+
+def assign_weights(model, saved, path: str, by_name: bool = False) -> None:
+    """Check ``[(layer, [(weight name, array), ...]), ...]`` against ``model``, then set all."""
+    set_pairs(read_plan(plan_weights(model, saved, path, by_name=by_name), path))
+
+
+def _restore_optimizer(model, saved, path: str) -> None:
+    """Check ``[(name, array), ...]`` against the optimizer's state, then set it all."""
+    set_pairs(read_optimizer(model, saved, path))

@@ -76,14 +76,21 @@ def layer_registry(custom_objects=None) -> dict:
     return table
 
 
+# kerasque's base classes that a config must not name even where they could
+# run (Keras's Wrapper is abstract; kerasque's forwards to the wrapped layer).
+_BASES = ("Wrapper", "StochasticLayer")
+
+
 def _is_abstract(cls) -> bool:
     """Base classes a config must not name: ``Layer``, ``Wrapper``, ``Functional``, ...
 
     A layer class whose ``call`` is the base class's (and that is not an
     ``InputLayer``) cannot compute anything; ``Functional`` is the graph
-    machinery under ``Model``, not a model.
+    machinery under ``Model``, not a model; kerasque's private classes
+    (``_Name``) are building blocks. A user's class is the user's to name.
     """
-    if cls is Functional or cls.__name__.startswith("_"):
+    own = cls.__module__.split(".")[0] == "kerasque"
+    if cls is Functional or (own and (cls.__name__.startswith("_") or cls.__name__ in _BASES)):
         return True
     return cls.call is Layer.call and not issubclass(cls, InputLayer)
 
