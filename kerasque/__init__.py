@@ -13,6 +13,7 @@ from kerasque import (  # noqa: E402,F401
     metrics,
     models,
     optimizers,
+    preprocessing,
     regularizers,
     utils,
 )

@@ -1,18 +1,59 @@
-"""Activation functions by name ('relu', 'tanh', 'sigmoid', ...)."""
+"""Activation functions by name: Keras 2's set and the cheap ones of Keras 3.
+
+Each is a function of a PyTensor tensor; a layer's ``activation=`` takes a
+name, a function or None (linear). ``serialize`` gives a built-in's name (and
+a user function's ``__name__``); ``deserialize`` and ``get`` take a name or
+Keras 3's ``{"class_name": "function", "config": name}``.
+
+Examples
+--------
+>>> from kerasque import activations
+>>> activations.get("relu") is activations.relu
+True
+"""
 
 from __future__ import annotations
 
+import math
+
 import pytensor.tensor as pt
 
-from kerasque.utils.generic import lookup
+from kerasque.utils import generic
+from kerasque.utils.generic import did_you_mean
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def linear(x):
+    """The identity."""
     return x
 
 
-def relu(x):
-    return pt.maximum(x, 0)
+def relu(x, alpha=0.0, max_value=None, threshold=0.0, negative_slope=None):
+    """``max(x, 0)``; with Keras's options, a leaky, capped or shifted ReLU.
+
+    ``alpha`` (Keras 2) and ``negative_slope`` (Keras 3) are the slope below
+    ``threshold``; ``max_value`` caps the output.
+    """
+    slope = alpha if negative_slope is None else negative_slope
+    if not slope and max_value is None and not threshold:
+        return pt.maximum(x, 0)
+    below = slope * (x - threshold) if slope else pt.zeros_like(x)
+    out = pt.switch(pt.ge(x, threshold), x, below)
+    if max_value is not None:
+        out = pt.minimum(out, pt.cast(max_value, x.dtype))
+    return out
+
+
+def leaky_relu(x, negative_slope=0.2):
+    """``x`` above 0, ``negative_slope * x`` below."""
+    return pt.switch(pt.gt(x, 0), x, negative_slope * x)
+
+
+def relu6(x):
+    """``min(max(x, 0), 6)``."""
+    return pt.clip(x, 0, 6)
 
 
 def tanh(x):
@@ -28,43 +69,122 @@ def hard_sigmoid(x):
     return pt.clip(0.2 * x + 0.5, 0.0, 1.0)
 
 
-def softmax(x):
-    """Softmax over the last axis."""
-    return pt.special.softmax(x, axis=-1)
+def exponential(x):
+    return pt.exp(x)
 
 
-def elu(x):
-    return pt.switch(pt.gt(x, 0), x, pt.expm1(x))
+def softmax(x, axis=-1):
+    """Softmax over ``axis`` (the last by default)."""
+    return pt.special.softmax(x, axis=axis)
+
+
+def log_softmax(x, axis=-1):
+    return pt.special.log_softmax(x, axis=axis)
+
+
+def elu(x, alpha=1.0):
+    """``x`` above 0, ``alpha * (exp(x) - 1)`` below."""
+    return pt.switch(pt.gt(x, 0), x, alpha * pt.expm1(x))
+
+
+def selu(x):
+    """Scaled ELU with the constants of Klambauer et al. (2017)."""
+    return _SELU_SCALE * pt.switch(pt.gt(x, 0), x, _SELU_ALPHA * pt.expm1(x))
 
 
 def softplus(x):
     return pt.softplus(x)
 
 
+def softsign(x):
+    """``x / (1 + |x|)``."""
+    return x / (1 + pt.abs(x))
+
+
+def silu(x):
+    """``x * sigmoid(x)`` (swish)."""
+    return x * pt.sigmoid(x)
+
+
+swish = silu
+
+
+def gelu(x, approximate=False):
+    """``x * Phi(x)``, or the tanh approximation with ``approximate=True``."""
+    if approximate:
+        c = math.sqrt(2 / math.pi)
+        return 0.5 * x * (1 + pt.tanh(c * (x + 0.044715 * x**3)))
+    return 0.5 * x * (1 + pt.erf(x / math.sqrt(2)))
+
+
+def mish(x):
+    """``x * tanh(softplus(x))``."""
+    return x * pt.tanh(pt.softplus(x))
+
+
+def log_sigmoid(x):
+    return -pt.softplus(-x)
+
+
+def hard_silu(x):
+    """``x * relu6(x + 3) / 6`` (hard swish)."""
+    return x * pt.clip(x + 3, 0, 6) / 6
+
+
+hard_swish = hard_silu
+
+
 ACTIVATIONS = {
-    "linear": linear,
-    "relu": relu,
-    "tanh": tanh,
-    "sigmoid": sigmoid,
-    "hard_sigmoid": hard_sigmoid,
-    "softmax": softmax,
-    "elu": elu,
-    "softplus": softplus,
+    fn.__name__: fn
+    for fn in (linear, relu, leaky_relu, relu6, tanh, sigmoid, hard_sigmoid, exponential,
+               softmax, log_softmax, elu, selu, softplus, softsign, silu, gelu, mish,
+               log_sigmoid, hard_silu)
 }
+ACTIVATIONS.update({"swish": swish, "hard_swish": hard_swish})
 
 
-def get(identifier):
-    """Return an activation function from a name, a callable or None (linear)."""
-    if identifier is None:
-        return linear
-    if callable(identifier):
-        return identifier
-    return lookup("activation", identifier, ACTIVATIONS)
-
-
-def serialize(fn) -> str:
-    """The name of a built-in activation (used by ``get_config``)."""
+def serialize(fn):
+    """The name of an activation (a built-in's, or a user function's ``__name__``)."""
     for name, f in ACTIVATIONS.items():
         if f is fn:
             return name
-    return getattr(fn, "__name__", repr(fn))
+    name = getattr(fn, "__name__", None)
+    if not name:
+        raise TypeError(f"Cannot serialize activation {fn!r}: it has no name.")
+    return name
+
+
+def deserialize(config, custom_objects: dict | None = None):
+    """An activation from a name or Keras 3's ``{"class_name": "function", "config": name}``."""
+    name = config
+    if isinstance(config, dict):
+        if config.get("class_name") != "function" or not isinstance(config.get("config"), str):
+            raise ValueError(
+                "An activation config must be a name or {'class_name': 'function', "
+                f"'config': name}}, received {config!r}."
+            )
+        name = config.get("registered_name") or config["config"]
+    if not isinstance(name, str):
+        raise TypeError(f"An activation must be a name, received {name!r} ({type(name).__name__}).")
+    objects = {**generic.custom_objects(), **(custom_objects or {})}
+    if name in objects and callable(objects[name]):
+        return objects[name]
+    if name in ACTIVATIONS:
+        return ACTIVATIONS[name]
+    valid = ", ".join(sorted(repr(k) for k in ACTIVATIONS))
+    raise ValueError(f"Unknown activation {name!r}.{did_you_mean(name, ACTIVATIONS)} "
+                     f"Valid names are: {valid}.")
+
+
+def get(identifier):
+    """An activation from a name, a config dict, a function or None (linear)."""
+    if identifier is None:
+        return linear
+    if isinstance(identifier, (str, dict)):
+        return deserialize(identifier)
+    if callable(identifier):
+        return identifier
+    raise TypeError(
+        f"An activation must be a name, a function or None, received {identifier!r} "
+        f"({type(identifier).__name__})."
+    )

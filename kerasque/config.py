@@ -12,11 +12,11 @@ import math
 _STATE = {"floatx": "float32", "epsilon": 1e-7, "image_data_format": "channels_last"}
 
 __all__ = [
-    "floatx",
-    "set_floatx",
     "epsilon",
-    "set_epsilon",
+    "floatx",
     "image_data_format",
+    "set_epsilon",
+    "set_floatx",
     "set_image_data_format",
 ]
 

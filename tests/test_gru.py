@@ -6,11 +6,10 @@ weights set by hand. One compiled model serves every forward check.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytensor.tensor as pt
 import pytest
+from conftest import TEST_MODE  # the suite's one mode
 import rnn_reference as reference
 from pytensor.gradient import verify_grad
 from pytensor.graph.replace import clone_replace
@@ -21,7 +20,6 @@ from kerasque.engine.modes import pytensor_mode
 from kerasque.layers import GRU, Dense, Embedding, Input
 from kerasque.models import Model, Sequential
 
-TEST_MODE = os.environ.get("KERASQUE_TEST_MODE", "FAST_COMPILE")
 B, T, D, U, V = 3, 5, 4, 3, 6
 
 

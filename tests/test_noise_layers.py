@@ -2,19 +2,19 @@
 
 import json
 import math
-import os
 
 import numpy as np
 import pytensor.tensor as pt
 import pytest
+
+# Module fixtures run before the per-test fixture that sets the mode.
+from conftest import TEST_MODE as MODE  # the suite's one mode
 
 from kerasque import backend as K
 from kerasque.layers import Dense, Flatten, GaussianDropout, GaussianNoise, Input, SpatialDropout1D
 from kerasque.models import Sequential
 from kerasque.optimizers import SGD
 
-# Module fixtures run before the per-test fixture that sets the mode.
-MODE = os.environ.get("KERASQUE_TEST_MODE", "FAST_COMPILE")
 BATCH, TIME, CHANNELS = 100, 6, 50
 N = BATCH * TIME * CHANNELS
 
@@ -134,7 +134,7 @@ def test_two_calls_of_the_compiled_train_function_draw_different_noise(model):
 
 
 def test_prediction_is_the_identity_with_no_random_node(model):
-    predict = model._function("predict")
+    predict = model.make_predict_function()
     assert predict.random_nodes() == []
     x = np.random.default_rng(1).normal(size=(5, TIME, 4)).astype("float32")
     kernel, bias = model.layers[-1].get_weights()
@@ -189,7 +189,6 @@ def test_inference_returns_the_input_without_a_draw(cls):
          r"GaussianNoise 'gaussian_noise_\d+': stddev must be a finite number >= 0, received -0.1"),
         (lambda: GaussianNoise(float("inf")),
          r"GaussianNoise .*stddev must be a finite number >= 0, received inf"),
-        (lambda: GaussianNoise("0.1"), r"GaussianNoise .*stddev must be .* received '0.1'"),
         (lambda: GaussianDropout(1.0),
          r"GaussianDropout 'gaussian_dropout_\d+': rate must be a number in \[0, 1\), "
          r"received 1.0"),
@@ -202,6 +201,20 @@ def test_inference_returns_the_input_without_a_draw(cls):
 )
 def test_bad_arguments_raise_value_errors_naming_the_layer(make, match):
     with pytest.raises(ValueError, match=match):
+        make()
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: GaussianNoise("0.1"), r"GaussianNoise .*stddev must be .* received '0.1' \(str\)"),
+        (lambda: GaussianDropout(None), r"GaussianDropout .*rate must be .* received None"),
+        (lambda: SpatialDropout1D(0.5, seed="3"),
+         r"SpatialDropout1D .*seed must be a non-negative integer or None, received '3' \(str\)"),
+    ],
+)
+def test_arguments_of_the_wrong_type_raise_type_errors_naming_the_layer(make, match):
+    with pytest.raises(TypeError, match=match):
         make()
 
 

@@ -8,11 +8,10 @@ Each model compiles once (module fixtures) and serves several tests.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytensor.tensor as pt
 import pytest
+from conftest import TEST_MODE  # the suite's one mode
 import rnn_reference as reference
 from pytensor.gradient import verify_grad
 from pytensor.graph.replace import clone_replace
@@ -23,7 +22,6 @@ from kerasque.layers import GRU, Dense, DropConnect, Embedding, Input, ZoneOut
 from kerasque.models import Model, Sequential
 from kerasque.optimizers import Adam
 
-TEST_MODE = os.environ.get("KERASQUE_TEST_MODE", "FAST_COMPILE")
 BIG = 50.0  # a gate bias that saturates sigmoid: z = 0 or r = 1
 
 
@@ -105,7 +103,7 @@ def test_dropout_gru_is_deterministic_at_inference(variational):
     x = np.random.default_rng(0).normal(size=(4, VT, VU)).astype("float32")
     gru.set_weights(gru_weights(VU, VU, kernel_h=0.3))
     np.testing.assert_array_equal(model.predict(x), model.predict(x))
-    assert model._function("predict").random_nodes() == []
+    assert model.make_predict_function().random_nodes() == []
 
 
 # ---------------------------------------------------------------- ZoneOut
@@ -154,7 +152,7 @@ def test_zoneout_inference_is_the_expected_update(zoneout):
     x = rng.normal(size=(3, ZT, 1)).astype("float32")
     expected = numpy_gru_zoneout(x, *gru.get_weights(), rate=RATE)
     np.testing.assert_allclose(model.predict(x), expected, atol=1e-5)
-    assert model._function("predict").random_nodes() == []
+    assert model.make_predict_function().random_nodes() == []
 
 
 def test_zoneout_with_rate_zero_is_the_plain_gru():
@@ -206,7 +204,7 @@ def test_dropconnect_mean_inference_equals_the_wrapped_layer(dropconnect_dense):
     inference = model.predict(x)
     # Inverted scaling: E[M W / p] = W, so inference is the wrapped layer with W itself.
     np.testing.assert_allclose(inference, x @ w, rtol=1e-4, atol=1e-4)
-    assert model._function("predict").random_nodes() == []
+    assert model.make_predict_function().random_nodes() == []
     mean, std = model.predict_uncertainty(x, samples=200)
     assert (std > 0).all()
     assert np.all(np.abs(mean - inference) < 5 * std / np.sqrt(200) + 1e-4)
@@ -358,8 +356,8 @@ def test_train_function_draws_new_masks_for_every_regularizer_at_every_call(regu
 def test_prediction_is_deterministic_and_has_no_random_node(regularized):
     model, _, x, _ = regularized
     np.testing.assert_array_equal(model.predict(x[:8]), model.predict(x[:8]))
-    assert model._function("predict").random_nodes() == []
-    assert model._function("train").random_nodes() != []
+    assert model.make_predict_function().random_nodes() == []
+    assert model.make_train_function().random_nodes() != []
 
 
 def test_regularized_gru_model_cuts_its_training_loss(regularized):

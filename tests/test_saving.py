@@ -48,7 +48,7 @@ from kerasque.layers import (
     ZoneOut,
 )
 from kerasque.models import Model, Sequential, load_model
-from kerasque.saving import deserialize_layer, hdf5, serialize_layer
+from kerasque.saving import deserialize_layer, h5_attrs, hdf5, serialize_layer
 from kerasque.utils import generic, set_random_seed
 
 # Compiling GRU's scan with the C linker probes for BLAS once per process and
@@ -79,7 +79,7 @@ def _rich_data(n=8):
 
 
 def _states(model) -> dict:
-    return {r.name: hdf5.generator_state(r) for r in model.rngs}
+    return model.get_training_state()["generator_states"]
 
 
 def _advance_generators(model) -> None:
@@ -122,10 +122,12 @@ def test_file_has_keras_layout_readable_with_plain_h5py(trained):
     with h5py.File(path, "r") as f:
         assert f.attrs["backend"] == "pytensor"
         assert f.attrs["kerasque_version"] == kerasque.__version__
-        config = json.loads(f.attrs["model_config"])
+        # Keras reads model_config (Keras 3's spelling); kerasque keeps its own next to it.
+        assert json.loads(f.attrs["model_config"])["class_name"] == "Functional"
+        config = json.loads(f.attrs["kerasque_model_config"])
         assert config["class_name"] == "Model"
         assert config["config"] == json.loads(json.dumps(model.get_config()))
-        train = json.loads(f.attrs["training_config"])
+        train = json.loads(f.attrs["kerasque_training_config"])
         assert train["loss"] == "categorical_crossentropy"
         assert train["metrics"] == ["accuracy"]
         assert train["optimizer_config"]["class_name"] == "Adam"
@@ -154,10 +156,12 @@ def test_file_has_keras_layout_readable_with_plain_h5py(trained):
         state = f["training_state"]
         assert state.attrs["epoch"] == 1
         assert state.attrs["learning_rate"] == model.optimizer.learning_rate
-        assert json.loads(state.attrs["shuffle_rng"]) == model._shuffle_rng.bit_generator.state
+        live = model.get_training_state()
+        assert json.loads(state.attrs["shuffle_rng"]) == live["shuffle_rng"]
         dropout = next(layer for layer in model.layers if isinstance(layer, Dropout))
         generators = json.loads(state.attrs["generator_states"])
-        assert generators == {dropout.name: [hdf5.generator_state(dropout.rng)]}
+        assert generators == {dropout.name: [dropout.rng.get_value().bit_generator.state]}
+        assert generators == live["generator_states"]
 
 
 def test_loaded_model_predicts_bit_identically_and_keeps_training_state(trained):
@@ -170,7 +174,8 @@ def test_loaded_model_predicts_bit_identically_and_keeps_training_state(trained)
         np.testing.assert_array_equal(a, b)
     assert loaded.optimizer.learning_rate == model.optimizer.learning_rate
     assert _states(loaded) == _states(model)
-    assert loaded._shuffle_rng.bit_generator.state == model._shuffle_rng.bit_generator.state
+    assert (loaded.get_training_state()["shuffle_rng"]
+            == model.get_training_state()["shuffle_rng"])
     assert loaded.epoch == 1
 
 
@@ -198,6 +203,12 @@ def test_uncompiled_load_needs_compile_before_fit(trained):
 
 
 # -- every layer type ----------------------------------------------------------
+@kerasque.utils.register_custom_object
+def _doubled_plus(x, offset=0.0):
+    """The Lambda case's function: found by name at load (no code runs from the file)."""
+    return 2 * x + offset
+
+
 # name -> (one sample's input shape, or a list for merge layers; input dtype; factory)
 LAYER_CASES = {
     "Dense": ((4,), None, lambda: Dense(3, activation="tanh", use_bias=True,
@@ -227,11 +238,34 @@ LAYER_CASES = {
         ZoneOut(LSTM(2, return_sequences=True), 0.1, cell_rate=0.3), merge_mode="sum")),
     "Concatenate": ([(4,), (2,)], None, lambda: Concatenate(axis=-1)),
     "Add": ([(4,), (4,)], None, lambda: Add()),
+    "Subtract": ([(4,), (4,)], None, lambda: layers.Subtract()),
+    "Multiply": ([(4,), (1,)], None, lambda: layers.Multiply()),
+    "Average": ([(4,), (4,)], None, lambda: layers.Average()),
+    "Maximum": ([(4,), (4,)], None, lambda: layers.Maximum()),
+    "Minimum": ([(4,), (4,)], None, lambda: layers.Minimum()),
+    "Dot": ([(3, 4), (4,)], None, lambda: layers.Dot(axes=(2, 1), normalize=True)),
+    "Reshape": ((2, 3), None, lambda: layers.Reshape((3, -1))),
+    "Permute": ((2, 3), None, lambda: layers.Permute((2, 1))),
+    "RepeatVector": ((4,), None, lambda: layers.RepeatVector(2)),
+    "Masking": ((3, 4), None, lambda: layers.Masking(mask_value=0.5)),
+    "ActivityRegularization": ((4,), None, lambda: layers.ActivityRegularization(l1=0.1, l2=0.2)),
+    "Lambda": ((4,), None, lambda: layers.Lambda(_doubled_plus, arguments={"offset": 1.0})),
+    "LeakyReLU": ((4,), None, lambda: layers.LeakyReLU(alpha=0.1)),
+    "PReLU": ((2, 4), None, lambda: layers.PReLU(shared_axes=[1],
+                                                 alpha_regularizer=regularizers.l1(0.01))),
+    "ELU": ((4,), None, lambda: layers.ELU(alpha=0.5)),
+    "ThresholdedReLU": ((4,), None, lambda: layers.ThresholdedReLU(theta=0.5)),
+    "Softmax": ((2, 4), None, lambda: layers.Softmax(axis=1)),
+    "ReLU": ((4,), None, lambda: layers.ReLU(max_value=6.0, negative_slope=0.1)),
+    "AlphaDropout": ((4,), None, lambda: layers.AlphaDropout(0.2, seed=3)),
+    "SpatialDropout2D": ((2, 3, 4), None, lambda: layers.SpatialDropout2D(0.2, seed=1)),
+    "SpatialDropout3D": ((2, 2, 3, 4), None, lambda: layers.SpatialDropout3D(
+        0.2, data_format="channels_first", seed=1)),
 }
 # Base classes, not layers a user puts in a model (InputLayer is in every functional test).
 # Cells run inside an RNN layer.
-NOT_LAYERS = {"Layer", "InputLayer", "Wrapper", "GRUCell", "LSTMCell", "SimpleRNNCell",
-              "StackedRNNCells"}
+NOT_LAYERS = {"Layer", "InputLayer", "Wrapper", "StochasticLayer", "GRUCell", "LSTMCell",
+              "SimpleRNNCell", "StackedRNNCells"}
 
 
 def test_every_exported_layer_has_a_round_trip_case():
@@ -279,7 +313,7 @@ def test_model_with_every_layer_type_saves_and_loads_weights_and_generator_state
     assert loaded.get_config() == model.get_config()
     _assert_same_weights(model, loaded)
     assert _states(loaded) == _states(model)
-    assert len(_states(model)) >= 8  # Dropout, noise layers, GRU, DropConnect, ZoneOut
+    assert sum(map(len, _states(model).values())) >= 8  # Dropout, noise, GRU, DropConnect, ZoneOut
 
 
 def test_sequential_nested_and_shared_layers_round_trip(tmp_path):
@@ -384,7 +418,7 @@ def test_failed_save_leaves_previous_file_intact_and_no_temporary_file(tmp_path,
     def explode(*args):
         raise error
 
-    monkeypatch.setattr(hdf5, "_write_training_state", explode)
+    monkeypatch.setattr(hdf5, "write_training_state", explode)
     with pytest.raises(type(error)):
         model.save(path)
     assert path.read_bytes() == before
@@ -487,13 +521,13 @@ def test_layer_count_mismatch_names_both_sides(tmp_path):
 
 def _rewrite_config(path, config):
     with h5py.File(path, "a") as f:
-        f.attrs["model_config"] = json.dumps(config)
+        f.attrs["kerasque_model_config"] = json.dumps(config)
 
 
 def test_unknown_class_names_the_class_and_custom_objects(tmp_path):
     path = tmp_path / "m.h5"
     _small_model().save(path)
-    config = json.loads(h5py.File(path, "r").attrs["model_config"])
+    config = json.loads(h5py.File(path, "r").attrs["kerasque_model_config"])
     config["config"]["layers"][0]["class_name"] = "os.system"
     _rewrite_config(path, config)
     with pytest.raises(ValueError, match=r"Unknown layer class 'os\.system'.*custom_objects"):
@@ -504,7 +538,7 @@ def test_loading_never_evaluates_strings_from_the_file(tmp_path):
     path = tmp_path / "m.h5"
     marker = tmp_path / "pwned"
     _small_model().save(path)
-    config = json.loads(h5py.File(path, "r").attrs["model_config"])
+    config = json.loads(h5py.File(path, "r").attrs["kerasque_model_config"])
     config["config"]["layers"][0]["config"]["activation"] = (
         f"__import__('pathlib').Path({str(marker)!r}).touch()"
     )
@@ -614,7 +648,8 @@ def test_string_attributes_stored_as_bytes_read_back(tmp_path):
     model.compile("sgd", "mse")
     model.save(path)
     with h5py.File(path, "a") as f:
-        for key in ("model_config", "training_config", "backend", "floatx"):
+        for key in ("kerasque_model_config", "kerasque_training_config", "model_config",
+                    "training_config", "backend", "floatx"):
             f.attrs[key] = np.bytes_(f.attrs[key].encode())
     loaded = load_model(path)
     assert loaded.compiled
@@ -624,9 +659,9 @@ def test_string_attributes_stored_as_bytes_read_back(tmp_path):
 def test_list_attributes_over_64_kib_are_split_as_keras_does(tmp_path):
     names = [f"layer_with_a_long_name_{i:06d}" for i in range(3000)]
     with h5py.File(tmp_path / "a.h5", "w") as f:
-        hdf5.write_list_attr(f, "layer_names", names)
+        h5_attrs.write_list_attr(f, "layer_names", names)
         assert "layer_names" not in f.attrs and "layer_names1" in f.attrs
-        assert hdf5.read_list_attr(f, "layer_names") == names
+        assert h5_attrs.read_list_attr(f, "layer_names") == names
 
 
 def test_model_with_long_layer_list_saves_and_loads(tmp_path):

@@ -10,23 +10,47 @@ from __future__ import annotations
 
 import inspect
 import re
+import warnings
+import weakref
 from collections import defaultdict
 
 import numpy as np
 import pytensor
 import pytensor.tensor as pt
 
-from kerasque.config import floatx
 from kerasque import constraints as constraints_mod
 from kerasque import initializers as initializers_mod
 from kerasque import regularizers as regularizers_mod
+from kerasque.config import floatx
 from kerasque.engine import context, registry
+from kerasque.engine.base_keywords import (
+    check_bool,
+    check_dtype,
+    check_initial_weights,
+    check_regularizer,
+    check_shape,
+    check_weight_size,
+    input_shape_from_keywords,
+)
+from kerasque.engine.input_spec import InputSpec, check_input_specs
+from kerasque.engine.layer_losses import (
+    as_loss,
+    check_loss,
+    check_update,
+    input_key,
+    is_graph_value,
+    reads_any,
+    reads_graph_input,
+    variables_of,
+)
+from kerasque.engine.layer_nodes import NodeAccess
 from kerasque.engine.symbolic import Node, SymbolicTensor
 from kerasque.utils.generic import check_kwargs, to_list, unpack_singleton
 from kerasque.utils.random_state import next_seed, numpy_generator
 
 _NAME_COUNTS: dict[str, int] = defaultdict(int)
-_BASE_KWARGS = ("name", "trainable", "dtype", "input_shape", "batch_input_shape", "input_dtype")
+_BASE_KWARGS = ("name", "trainable", "dtype", "input_shape", "batch_input_shape", "batch_size",
+                "weights", "activity_regularizer", "input_dtype")
 
 
 def unique_name(base: str) -> str:
@@ -47,16 +71,7 @@ def snake_case(name: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
 
 
-class InputSpec:
-    """What a layer accepts: exact or minimum rank and fixed axis sizes."""
-
-    def __init__(self, ndim=None, min_ndim=None, axes=None):
-        self.ndim = ndim
-        self.min_ndim = min_ndim
-        self.axes = dict(axes or {})
-
-
-class Layer:
+class Layer(NodeAccess):
     """Base class of every layer.
 
     Parameters
@@ -67,48 +82,167 @@ class Layer:
         Whether the optimizer updates this layer's weights.
     input_shape : tuple, optional
         Shape of one sample, for the first layer of a ``Sequential``.
+    batch_input_shape : tuple, optional
+        The full input shape, batch axis first (``(None, 16)``).
+    batch_size : int, optional
+        A fixed batch size, with ``input_shape``.
+    input_dim : int, optional
+        Keras 2's ``Dense(32, input_dim=16)``: ``input_shape=(16,)``. For
+        recurrent layers it is the last axis, with ``input_length`` the
+        number of steps: ``input_shape=(input_length, input_dim)``.
+    dtype : str, optional
+        The dtype of the weights and outputs; ``floatx()`` by default.
+    weights : list of numpy.ndarray, optional
+        Initial weights, set when the layer is built (in :attr:`weights`
+        order).
+    activity_regularizer : str or callable, optional
+        A penalty on the layer's output, added to the training loss of each
+        forward pass (as in Keras 2: the penalty of the whole batch, not
+        divided by its size).
+
+    Notes
+    -----
+    Losses and updates come in two kinds here, as in Keras 2, but kerasque
+    replays a model's graph once per compiled function, so the kinds live
+    in different places:
+
+    - *unconditional* ones (weight regularization, ``add_loss`` of a tensor
+      of weights or of a zero-argument callable, ``add_update`` of weights
+      only, made outside ``call``) live on the layer: :attr:`losses`,
+      :attr:`updates`, ``get_losses_for(None)``;
+    - *input-conditional* ones (activity regularization, ``add_loss`` or
+      ``add_update`` inside ``call``, BatchNormalization's moving averages)
+      are recorded in the forward pass that builds a graph
+      (:mod:`kerasque.engine.context`), so each compiled function gets
+      exactly its own; ``get_losses_for(inputs)`` finds those of the
+      current pass that read ``inputs``.
     """
 
     supports_masking = False
+    #: Keywords that give one sample's axes, in order. None: inferred from
+    #: the constructor (recurrent layers take ``input_length`` and
+    #: ``input_dim``; a layer whose own ``input_dim`` means something else,
+    #: such as ``Embedding``'s vocabulary, takes ``input_length``).
+    input_keywords: tuple | None = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         registry.register(cls)
 
     def __init__(self, **kwargs):
-        check_kwargs(type(self).__name__, kwargs, _BASE_KWARGS + _init_params(type(self)))
+        cls = type(self)
+        axis_keywords = _axis_keywords(cls)
+        check_kwargs(cls.__name__, kwargs, _BASE_KWARGS + axis_keywords + _init_params(cls))
         name = kwargs.get("name")
         if name is not None and (not isinstance(name, str) or not name):
-            raise TypeError(f"{type(self).__name__}: name must be a non-empty string, received {name!r}.")
+            raise TypeError(
+                f"{cls.__name__}: name must be a non-empty string, received {name!r} "
+                f"(type {type(name).__name__})."
+            )
         if name:
             reserve_name(name)
-        self.name = name or unique_name(snake_case(type(self).__name__))
-        self.trainable = kwargs.get("trainable", True)
-        self.dtype = kwargs.get("dtype")
-        self.input_dtype = kwargs.get("input_dtype")
-        shape = kwargs.get("batch_input_shape")
-        if shape is None and kwargs.get("input_shape") is not None:
-            shape = (None, *_as_shape(kwargs["input_shape"], self.name))
-        self.batch_input_shape = tuple(shape) if shape is not None else None
+        self.name = name or unique_name(snake_case(cls.__name__))
+        owner = f"Layer {self.name!r} ({cls.__name__})"
+        self._trainable = check_bool(owner, "trainable", kwargs.get("trainable", True))
+        self.dtype = check_dtype(owner, "dtype", kwargs.get("dtype"))
+        self.input_dtype = check_dtype(owner, "input_dtype", kwargs.get("input_dtype"))
+        self.batch_input_shape = input_shape_from_keywords(owner, kwargs, axis_keywords)
+        self._initial_weights = check_initial_weights(owner, kwargs.get("weights"))
+        self.activity_regularizer = check_regularizer(owner, kwargs.get("activity_regularizer"))
         self.built = False
         self.input_spec: InputSpec | None = None
         self._trainable_weights: list = []
         self._non_trainable_weights: list = []
         self._regularized: list = []
+        self._own_losses: list = []
+        self._own_updates: list = []
+        self._conditional_losses: list = []  # (input key, term) from add_loss(inputs=)
+        self._conditional_updates: list = []
+        self._outbound_nodes: list = []
+        self._call_depth = 0
         self.constraints: dict = {}
         self._rngs: list = []
         self._inbound_nodes: list = []
+        self._containers = weakref.WeakSet()
+
+    # -- trainable ----------------------------------------------------------
+    @property
+    def trainable(self) -> bool:
+        """Whether the optimizer updates this layer's weights (settable).
+
+        As in Keras, a change after ``compile`` takes effect at the next
+        ``compile``; changing it under a compiled model warns.
+        """
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value) -> None:
+        value = check_bool(f"Layer {getattr(self, 'name', type(self).__name__)!r}", "trainable",
+                           value)
+        changed = value != getattr(self, "_trainable", value)
+        self._trainable = value
+        if changed:
+            compiled = [m for m in [self, *_containers_of(self)] if getattr(m, "compiled", False)]
+            if compiled:
+                warnings.warn(
+                    f"Layer {self.name!r}: trainable was set to {value} after model "
+                    f"{compiled[0].name!r} was compiled; call compile() on that model again "
+                    "for training to use the change (as in Keras).",
+                    UserWarning,
+                    stacklevel=2,
+                )
 
     # -- weights ----------------------------------------------------------
-    def add_weight(self, name, shape, initializer="zeros", regularizer=None,
-                   constraint=None, trainable=True, dtype=None):
+    def add_weight(self, name=None, shape=None, initializer=None, regularizer=None,
+                   constraint=None, trainable=True, dtype=None, **kwargs):
         """Create a shared variable named ``'{layer}/{name}'``.
 
-        Biases should pass no regularizer: only what is passed is penalized.
+        Takes Keras 2's keywords (``name, shape, dtype, initializer,
+        regularizer, trainable, constraint``) and Keras 3's (``shape``
+        first, ``name`` optional). Biases should pass no regularizer: only
+        what is passed is penalized. A weight larger than the machine's
+        memory is refused before anything is allocated.
+
+        Parameters
+        ----------
+        name : str, optional
+        shape : tuple of int
+        initializer : str or callable, optional
+            ``'glorot_uniform'`` for float weights, ``'zeros'`` otherwise.
+        regularizer, constraint : optional
+        trainable : bool
+        dtype : str, optional
+            The layer's ``dtype`` (``floatx()``) by default. A trainable
+            weight needs a float dtype.
         """
-        dtype = dtype or self.dtype or floatx()
+        check_kwargs(f"{type(self).__name__}.add_weight", kwargs,
+                     ("autocast", "aggregation", "synchronization", "overwrite_with_gradient"))
+        if shape is None and isinstance(name, (tuple, list)):
+            name, shape = None, name  # Keras 3 passes the shape first
+        if shape is None:
+            raise TypeError(f"Layer {self.name!r}: add_weight needs shape=, e.g. shape=(16, 8).")
+        if name is None:
+            name = f"variable{len(self._trainable_weights) + len(self._non_trainable_weights)}"
+        if not isinstance(name, str) or not name:
+            raise TypeError(
+                f"Layer {self.name!r}: add_weight name must be a non-empty string, "
+                f"received {name!r}."
+            )
+        owner = f"Layer {self.name!r} ({type(self).__name__})"
+        dtype = check_dtype(owner, "dtype", dtype or self.dtype or floatx())
+        trainable = check_bool(owner, "trainable", trainable)
+        floating = np.issubdtype(np.dtype(dtype), np.floating)
+        if trainable and not floating:
+            raise ValueError(
+                f"{owner}: weight {name!r} is trainable, so it needs a float dtype (gradients "
+                f"are real numbers), received dtype={dtype!r}. Leave the layer's dtype unset "
+                "(floatx()) or pass dtype='float32'."
+            )
+        shape = check_weight_size(self.name, name, shape, dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if floating else "zeros"
         init = initializers_mod.get(initializer)
-        value = np.asarray(init(tuple(shape), dtype=dtype, rng=numpy_generator()), dtype=dtype)
+        value = np.asarray(init(shape, dtype=dtype, rng=numpy_generator()), dtype=dtype)
         var = pytensor.shared(value, name=f"{self.name}/{name}", shape=value.shape)
         (self._trainable_weights if trainable else self._non_trainable_weights).append(var)
         if regularizer is not None:
@@ -143,11 +277,108 @@ class Layer:
         seen = set(own)
         return own + [w for lay in self.sublayers for w in lay.weights if not (w in seen or seen.add(w))]
 
+    # -- losses and updates -------------------------------------------------
     @property
     def losses(self) -> list:
-        """Regularization penalties as symbolic scalars."""
+        """Unconditional loss terms, with those of sublayers.
+
+        Weight regularization penalties and what :meth:`add_loss` recorded
+        outside a forward pass without ``inputs`` (callables are called
+        now). Input-conditional terms (activity regularization, ``add_loss``
+        inside ``call``) are not here: they belong to each forward pass, and
+        the training code adds them per compiled function.
+        """
         own = [reg(var) for var, reg in self._regularized]
+        for item in self._own_losses:
+            value = item() if callable(item) and not is_graph_value(item) else item
+            own.append(as_loss(self, value) if is_graph_value(value) else value)
         return own + [p for lay in self.sublayers for p in lay.losses]
+
+    def add_loss(self, losses, inputs=None) -> None:
+        """Add loss terms: tensors, numbers or zero-argument callables.
+
+        Inside ``call`` (and for any tensor that reads a graph input) the
+        term is recorded in the current forward pass
+        (``context.current().add_loss``), so it joins the objective of the
+        function being built. Outside ``call``, a term given with Keras 2's
+        ``inputs=`` is kept as conditional on those inputs (see
+        :meth:`get_losses_for`); any other (a tensor of weights only, a
+        number, a callable) is kept on the layer and reported by
+        :attr:`losses`.
+        """
+        fp = context.current()
+        for item in to_list(losses):
+            if item is None:
+                continue
+            value = check_loss(self, item)
+            if self._call_depth or (is_graph_value(value) and reads_graph_input(value)):
+                fp.add_loss(as_loss(self, value), owner=self.name)
+            elif inputs is not None:
+                self._conditional_losses.append((input_key(inputs), value))
+            else:
+                self._own_losses.append(value)
+
+    @property
+    def updates(self) -> list:
+        """Unconditional updates (``(variable, new_value)`` pairs), with sublayers'.
+
+        These are what :meth:`add_update` recorded outside a forward pass
+        without ``inputs``; pass them to ``K.function(..., updates=)`` as in
+        Keras 2. Updates that read a layer's inputs (BatchNormalization's
+        moving averages, ``add_update`` inside ``call``) and generator
+        advances belong to each forward pass instead, and each compiled
+        function collects its own (Keras 2 filtered one list by input;
+        kerasque keeps them apart from the start).
+        """
+        return list(self._own_updates) + [u for lay in self.sublayers for u in lay.updates]
+
+    def add_update(self, updates, inputs=None) -> None:
+        """Add ``(variable, new_value)`` updates (one pair or a list of pairs).
+
+        Inside ``call``, or when the new value reads a graph input, the
+        update is recorded in the current forward pass. Outside ``call`` an
+        update given with ``inputs=`` is kept as conditional on them (see
+        :meth:`get_updates_for`), any other is reported by :attr:`updates`.
+        """
+        if isinstance(updates, dict):
+            updates = list(updates.items())
+        elif isinstance(updates, tuple) and len(updates) == 2 and not isinstance(updates[0], tuple):
+            updates = [updates]
+        fp = context.current()
+        for item in to_list(updates):
+            item = check_update(self, item)
+            var, value = item if isinstance(item, tuple) else (None, None)
+            if var is not None and (self._call_depth or reads_graph_input(value)):
+                fp.add_update(var, value, owner=self.name)
+            elif inputs is not None:
+                self._conditional_updates.append((input_key(inputs), item))
+            else:
+                self._own_updates.append(item)
+
+    def get_losses_for(self, inputs) -> list:
+        """The loss terms that depend on ``inputs``; ``None``: the unconditional ones.
+
+        For tensors, the terms added with ``add_loss(..., inputs=inputs)``
+        and those this layer recorded in the current forward pass that read
+        ``inputs``.
+        """
+        if inputs is None:
+            return self.losses
+        key = input_key(inputs)
+        found = [value for k, value in self._conditional_losses if k == key]
+        targets = variables_of(inputs)
+        return found + [value for value, owner in context.current().loss_records()
+                        if owner == self.name and reads_any(value, targets)]
+
+    def get_updates_for(self, inputs) -> list:
+        """The updates that depend on ``inputs``; ``None``: the unconditional ones."""
+        if inputs is None:
+            return self.updates
+        key = input_key(inputs)
+        found = [item for k, item in self._conditional_updates if k == key]
+        targets = variables_of(inputs)
+        return found + [(var, value) for var, value, owner in context.current().state_updates()
+                        if owner == self.name and reads_any(value, targets)]
 
     def all_constraints(self) -> dict:
         out = dict(self.constraints)
@@ -180,6 +411,12 @@ class Layer:
             var.set_value(np.asarray(value, dtype=var.dtype))
 
     def count_params(self) -> int:
+        """The number of scalars in :attr:`weights` (the layer must be built)."""
+        if not self.built and not self.weights:
+            raise ValueError(
+                f"Layer {self.name!r} is not built yet, so it has no weights to count. Call it "
+                "on an input first, or build it: layer.build(batch_input_shape)."
+            )
         return int(sum(np.prod(w.get_value(borrow=True).shape) for w in self.weights))
 
     # -- generators -------------------------------------------------------
@@ -204,7 +441,12 @@ class Layer:
 
     # -- the call protocol ------------------------------------------------
     def build(self, input_shape) -> None:
-        """Create weights for ``input_shape`` (batch axis included)."""
+        """Create weights for ``input_shape`` (batch axis included).
+
+        A subclass's ``build`` may end with ``super().build(input_shape)``,
+        as Keras's guide writes it; this marks the layer built.
+        """
+        self.built = True
 
     def call(self, inputs, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} must implement call().")
@@ -222,27 +464,13 @@ class Layer:
         if not self.built:
             self.build(input_shape)
             self.built = True
+            if self._initial_weights is not None:
+                initial, self._initial_weights = self._initial_weights, None
+                self.set_weights(initial)
 
     def check_input_shape(self, shapes) -> None:
         """Raise ValueError when an input shape violates :attr:`input_spec`."""
-        spec = self.input_spec
-        if spec is None:
-            return
-        for shape in shapes:
-            what = None
-            if spec.ndim is not None and len(shape) != spec.ndim:
-                what = f"{spec.ndim} dimensions"
-            elif spec.min_ndim is not None and len(shape) < spec.min_ndim:
-                what = f"at least {spec.min_ndim} dimensions"
-            else:
-                for axis, size in spec.axes.items():
-                    if shape[axis] is not None and shape[axis] != size:
-                        what = f"size {size} on axis {axis}"
-            if what:
-                raise ValueError(
-                    f"Layer {self.name!r} ({type(self).__name__}) expects input with {what}, "
-                    f"received input of shape {tuple(shape)}."
-                )
+        check_input_specs(self, self.input_spec, shapes)
 
     def __call__(self, inputs, **kwargs):
         xs = to_list(inputs)
@@ -295,9 +523,16 @@ class Layer:
             call_kwargs["mask"] = mask
         fp = context.current()
         inputs = unpack_singleton(xs)
-        with fp.layer_scope(self.name):
-            outs = to_list(self.call(inputs, **call_kwargs))
-            out_masks = to_list(self.compute_mask(inputs, mask))
+        self._call_depth += 1
+        try:
+            with fp.layer_scope(self.name):
+                outs = to_list(self.call(inputs, **call_kwargs))
+                out_masks = to_list(self.compute_mask(inputs, mask))
+                if self.activity_regularizer is not None:
+                    for out in outs:
+                        fp.add_loss(self.activity_regularizer(out), owner=self.name)
+        finally:
+            self._call_depth -= 1
         fp.attribute_draws(outs, self.name)
         if len(out_masks) != len(outs):
             out_masks = out_masks[:1] * len(outs)
@@ -311,6 +546,8 @@ class Layer:
             config["dtype"] = self.dtype
         if self.batch_input_shape is not None:
             config["batch_input_shape"] = list(self.batch_input_shape)
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers_mod.serialize(self.activity_regularizer)
         return config
 
     @classmethod
@@ -343,14 +580,29 @@ def _call_params(cls) -> set:
     return _PARAMS_CACHE[cls]
 
 
+def _axis_keywords(cls) -> tuple:
+    """The keywords giving one sample's axes for layer class ``cls``."""
+    if cls.input_keywords is not None:
+        return tuple(cls.input_keywords)
+    params = _init_params(cls)
+    if "return_sequences" in params:
+        return ("input_length", "input_dim")
+    if "input_dim" in params:
+        return ("input_length",)
+    return ("input_dim",)
+
+
 def _as_shape(shape, owner: str) -> tuple:
-    if isinstance(shape, (int, np.integer)):
-        shape = (int(shape),)
-    try:
-        shape = tuple(None if s is None else int(s) for s in shape)
-    except TypeError:
-        raise TypeError(
-            f"Layer {owner!r}: input_shape must be a tuple of ints (one sample's shape, "
-            f"without the batch axis), received {shape!r}."
-        ) from None
-    return shape
+    """One sample's shape from ``input_shape`` (kept for existing callers)."""
+    return check_shape(f"Layer {owner!r}", "input_shape", shape)
+
+
+def _containers_of(layer) -> list:
+    """Every model that holds ``layer``, directly or through nested models."""
+    found, todo = [], list(getattr(layer, "_containers", ()))
+    while todo:
+        model = todo.pop()
+        if model not in found:
+            found.append(model)
+            todo.extend(getattr(model, "_containers", ()))
+    return found

@@ -1,11 +1,54 @@
-"""Functional models: a graph of layers from ``Input`` tensors to outputs."""
+"""Functional models: a graph of layers from ``Input`` tensors to outputs.
+
+:class:`Functional` holds what every model has as an object (its inputs and
+outputs, layers, weights, losses, JSON); ``Model`` (training.py) adds
+compile and fit on top.
+"""
 
 from __future__ import annotations
 
+import json
+
 from kerasque.engine.base_layer import Layer
 from kerasque.engine.input_layer import InputLayer
-from kerasque.engine.symbolic import SymbolicTensor, run_nodes, topological_nodes
+from kerasque.engine.symbolic import (
+    SymbolicTensor,
+    run_nodes,
+    topological_nodes,
+    uses_learning_phase,
+)
 from kerasque.utils.generic import to_list, unpack_singleton
+
+
+def graph_arguments(inputs, outputs, kwargs: dict, owner: str = "Model") -> tuple:
+    """``(inputs, outputs)`` from Keras 3's or Keras 2's keywords.
+
+    Keras 2 also spelled them ``Model(input=x, output=y)``; both are
+    accepted, but not both spellings of one argument.
+    """
+    from kerasque.utils.generic import check_kwargs
+
+    check_kwargs(owner, kwargs, ("input", "output", "inputs", "outputs", "name"))
+    for old, new, value in (("input", "inputs", inputs), ("output", "outputs", outputs)):
+        if old in kwargs and value is not None:
+            raise TypeError(f"{owner}: pass {new}= or {old}=, not both.")
+    inputs = kwargs.get("input", inputs)
+    outputs = kwargs.get("output", outputs)
+    if inputs is None or outputs is None:
+        raise TypeError(
+            f"{owner} needs inputs= and outputs=, e.g. Model(inputs=x, outputs=y) with "
+            "x = Input(shape=(16,)) and y the output of layers called on x."
+        )
+    return inputs, outputs
+
+
+class GraphArgumentError(TypeError, ValueError):
+    """A model's inputs or outputs are not tensors of the graph.
+
+    Both a TypeError (the kerasque convention for a wrong type) and a
+    ValueError (what Keras 2 and 3 raise here), so code written for either
+    catches it.
+    """
 
 
 class Functional(Layer):
@@ -15,7 +58,7 @@ class Functional(Layer):
         inputs, outputs = to_list(inputs), to_list(outputs)
         for t in inputs + outputs:
             if not isinstance(t, SymbolicTensor):
-                raise TypeError(
+                raise GraphArgumentError(
                     f"Model {self.name!r}: inputs and outputs must be symbolic tensors from "
                     f"Input(...) and layer calls, received {type(t).__name__}."
                 )
@@ -25,6 +68,11 @@ class Functional(Layer):
                     f"Model {self.name!r}: every input must come from Input(...); "
                     f"{t!r} is the output of layer {t.node.layer.name!r}."
                 )
+        if len({id(t) for t in inputs}) != len(inputs):
+            raise ValueError(
+                f"Model {self.name!r}: an Input appears more than once among the inputs; "
+                "pass each input once."
+            )
         nodes = topological_nodes(outputs)
         given = {id(t.node) for t in inputs}
         for node in nodes:
@@ -40,8 +88,11 @@ class Functional(Layer):
             if node.layer not in layers:
                 layers.append(node.layer)
         self._graph_layers = layers
+        for layer in layers:
+            layer._containers.add(self)
         self.built = True
 
+    # -- the model as an object -----------------------------------------------
     @property
     def layers(self) -> list:
         return list(self._graph_layers)
@@ -50,12 +101,88 @@ class Functional(Layer):
     def sublayers(self) -> list:
         return [lay for lay in self.layers if not isinstance(lay, InputLayer)]
 
-    def get_layer(self, name: str):
+    def get_layer(self, name: str | None = None, index: int | None = None):
+        """A layer by ``name`` or by ``index`` in :attr:`layers` (Keras's order)."""
+        if index is not None:
+            if isinstance(index, bool) or not isinstance(index, int):
+                raise TypeError(f"get_layer: index must be an integer, received {index!r}.")
+            layers = self.layers
+            if not -len(layers) <= index < len(layers):
+                raise ValueError(
+                    f"get_layer: asked for the layer at index {index}, but model "
+                    f"{self.name!r} has {len(layers)} layers."
+                )
+            return layers[index]
+        if name is None:
+            raise ValueError("get_layer: provide a layer name= or index=.")
+        if not isinstance(name, str):
+            raise TypeError(
+                f"get_layer: name must be a string, received {name!r} "
+                f"(type {type(name).__name__})."
+            )
         for lay in self.layers:
             if lay.name == name:
                 return lay
-        raise ValueError(f"Model {self.name!r} has no layer {name!r}; layers: {[l.name for l in self.layers]}.")
+        raise ValueError(
+            f"Model {self.name!r} has no layer {name!r}; layers: {[l.name for l in self.layers]}."
+        )
 
+    @property
+    def input(self):
+        """The model's input tensor (a list for several inputs)."""
+        return unpack_singleton(list(self._graph_ends("inputs")))
+
+    @property
+    def output(self):
+        """The model's output tensor (a list for several outputs)."""
+        return unpack_singleton(list(self._graph_ends("outputs")))
+
+    @property
+    def input_shape(self):
+        """Shape of the model's input, batch axis first (a list for several)."""
+        return unpack_singleton([t.shape for t in self._graph_ends("inputs")])
+
+    @property
+    def output_shape(self):
+        """Shape of the model's output, batch axis first (a list for several)."""
+        return unpack_singleton([t.shape for t in self._graph_ends("outputs")])
+
+    def _graph_ends(self, which: str) -> list:
+        self._ensure_graph()
+        return getattr(self, which)
+
+    def _ensure_graph(self) -> None:
+        """Raise if the model has no graph yet (Sequential without input shape)."""
+
+    def _maybe_build_from_data(self, x) -> None:
+        """Build the graph from the user's first data; a functional model is built."""
+
+    def count_params(self) -> int:
+        self._ensure_graph()
+        return super().count_params()
+
+    # -- JSON ---------------------------------------------------------------
+    def to_json(self, **kwargs) -> str:
+        """The architecture as a JSON string (no weights); see ``model_from_json``.
+
+        Keyword arguments go to :func:`json.dumps` (``indent=2``).
+        """
+        from kerasque import __version__
+
+        self._ensure_graph()
+        config = {"class_name": type(self).__name__, "config": self.get_config(),
+                  "keras_version": __version__, "backend": "pytensor"}
+        return json.dumps(config, **kwargs)
+
+    def to_yaml(self, **kwargs):
+        """Not supported: YAML configs could run code when loaded."""
+        raise RuntimeError(
+            "model.to_yaml() is not supported: loading YAML configs could run arbitrary code "
+            "(Keras removed it for the same reason). Use model.to_json() and "
+            "kerasque.models.model_from_json() instead."
+        )
+
+    # -- the model as a layer -------------------------------------------------
     def call(self, inputs, training=None):
         outs, _ = run_nodes(self.inputs, to_list(inputs), self.outputs, training)
         return unpack_singleton(outs)
@@ -71,9 +198,47 @@ class Functional(Layer):
                     f"Model {self.name!r} expects input of shape {t.shape}, received {tuple(s)}."
                 )
 
+    @property
+    def _input_layers(self) -> list:
+        return [t.node.layer for t in self.inputs]
+
+    @property
+    def _output_layers(self) -> list:
+        return [t.node.layer for t in self.outputs]
+
+    @property
+    def uses_learning_phase(self) -> bool:
+        """Whether an output depends on the training phase (Dropout, BatchNormalization...)."""
+        self._ensure_graph()
+        return uses_learning_phase(self.outputs)
+
     def compute_output_shape(self, input_shape):
-        shapes = [t.shape for t in self.outputs]
-        return shapes if len(shapes) > 1 else shapes[0]
+        """Output shape(s) for ``input_shape``, run through every layer's own rule."""
+        self._ensure_graph()
+        shapes = [list(s) if s is not None else None for s in _shape_list(input_shape)]
+        if len(shapes) != len(self.inputs):
+            raise ValueError(
+                f"Model {self.name!r} has {len(self.inputs)} inputs, received "
+                f"{len(shapes)} input shapes."
+            )
+        known = {id(t): tuple(s) for t, s in zip(self.inputs, shapes)}
+        for node in topological_nodes(self.outputs):
+            if not node.inputs:
+                continue
+            ins = [known[id(t)] for t in node.inputs]
+            out = node.layer.compute_output_shape(ins[0] if len(ins) == 1 else ins)
+            outs = out if isinstance(out, list) else [out]
+            known.update({id(t): tuple(o) for t, o in zip(node.outputs, outs)})
+        result = [known[id(t)] for t in self.outputs]
+        return result if len(result) > 1 else result[0]
 
     def compute_mask(self, inputs, mask=None):
-        return None
+        """No mask leaves a model (one ``None`` per output), as Keras's."""
+        return [None] * len(self.outputs) if len(self.outputs) > 1 else None
+
+
+def _shape_list(input_shape) -> list:
+    """One shape, or a list of shapes, as a list of shapes."""
+    if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (tuple, list)):
+        return input_shape
+    return [input_shape]

@@ -24,6 +24,22 @@ class SymbolicTensor:
     def ndim(self) -> int:
         return len(self.shape)
 
+    # Keras 2's bookkeeping names, for code (and tests) that read them.
+    @property
+    def _keras_shape(self) -> tuple:
+        return self.shape
+
+    @property
+    def _keras_history(self) -> tuple:
+        """``(layer, node_index, tensor_index)`` of the call that made this tensor."""
+        layer = self.node.layer
+        return layer, layer._inbound_nodes.index(self.node), self.index
+
+    @property
+    def _uses_learning_phase(self) -> bool:
+        """Whether the value depends on the training phase (a Dropout upstream, say)."""
+        return uses_learning_phase([self])
+
     def __repr__(self):
         who = self.node.layer.name if self.node is not None else "?"
         return f"<SymbolicTensor shape={self.shape} dtype={self.dtype} from {who!r}>"
@@ -40,6 +56,58 @@ class Node:
             SymbolicTensor(s, d, node=self, index=i, name=f"{layer.name}/out{i}")
             for i, (s, d) in enumerate(zip(output_shapes, output_dtypes))
         ]
+        for t in self.inputs:
+            outbound = getattr(t.node.layer, "_outbound_nodes", None)
+            if outbound is not None:
+                outbound.append(self)
+
+    # Keras 2's names for a node's parts.
+    @property
+    def outbound_layer(self):
+        return self.layer
+
+    @property
+    def inbound_layers(self) -> list:
+        return [t.node.layer for t in self.inputs]
+
+    @property
+    def input_tensors(self) -> list:
+        """The inputs; an ``Input``'s node reports its own tensor, as in Keras."""
+        return list(self.inputs) if self.inputs else list(self.outputs)
+
+    @property
+    def output_tensors(self) -> list:
+        return list(self.outputs)
+
+    @property
+    def input_shapes(self) -> list:
+        return [t.shape for t in self.input_tensors]
+
+    @property
+    def output_shapes(self) -> list:
+        return [t.shape for t in self.outputs]
+
+    @property
+    def node_indices(self) -> list:
+        return [t._keras_history[1] for t in self.inputs]
+
+    @property
+    def tensor_indices(self) -> list:
+        return [t.index for t in self.inputs]
+
+    def get_config(self) -> dict:
+        return {"outbound_layer": self.layer.name,
+                "inbound_layers": [layer.name for layer in self.inbound_layers],
+                "node_indices": self.node_indices, "tensor_indices": self.tensor_indices}
+
+    def detach(self) -> None:
+        """Forget this node (its layer leaves a Sequential)."""
+        if self in self.layer._inbound_nodes:
+            self.layer._inbound_nodes.remove(self)
+        for t in self.inputs:
+            outbound = getattr(t.node.layer, "_outbound_nodes", None)
+            if outbound is not None and self in outbound:
+                outbound.remove(self)
 
 
 def topological_nodes(outputs) -> list[Node]:
@@ -58,6 +126,34 @@ def topological_nodes(outputs) -> list[Node]:
     for t in outputs:
         visit(t.node)
     return order
+
+
+def source_inputs(tensor) -> list:
+    """The ``Input`` tensors that ``tensor`` is computed from (Keras's get_source_inputs)."""
+    found = []
+    for node in topological_nodes(tensor if isinstance(tensor, list) else [tensor]):
+        if not node.inputs:
+            found.extend(t for t in node.outputs if t not in found)
+    return found
+
+
+def _layer_reads_phase(layer) -> bool:
+    import inspect
+
+    if getattr(layer, "_graph_layers", None) is not None and getattr(layer, "outputs", None):
+        return uses_learning_phase(layer.outputs)
+    if getattr(layer, "rngs", None):
+        return True
+    try:
+        return "training" in inspect.signature(type(layer).call).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def uses_learning_phase(outputs) -> bool:
+    """Whether any node behind ``outputs`` reads the phase (no ``training=`` fixed)."""
+    return any("training" not in node.kwargs and node.inputs and _layer_reads_phase(node.layer)
+               for node in topological_nodes(outputs))
 
 
 def run_nodes(inputs, input_values, outputs, training):

@@ -2,19 +2,60 @@
 
 from kerasque.engine.base_layer import InputSpec, Layer
 from kerasque.engine.input_layer import Input, InputLayer
-from kerasque.layers.core import Activation, Dense, Flatten
+from kerasque.layers.advanced_activations import (
+    ELU,
+    LeakyReLU,
+    PReLU,
+    ReLU,
+    Softmax,
+    ThresholdedReLU,
+)
+from kerasque.layers.core import Activation, ActivityRegularization, Dense, Masking
 from kerasque.layers.embedding import Embedding
-from kerasque.layers.merge import Add, Concatenate
-from kerasque.layers.noise import Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D
+from kerasque.layers.lambda_layer import Lambda
+from kerasque.layers.merge import (
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
+from kerasque.layers.noise import (
+    AlphaDropout,
+    Dropout,
+    GaussianDropout,
+    GaussianNoise,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+)
 from kerasque.layers.normalization import BatchNormalization
+from kerasque.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
+from kerasque.layers.rnn import (
+    GRU,
+    LSTM,
+    RNN,
+    GRUCell,
+    LSTMCell,
+    SimpleRNN,
+    SimpleRNNCell,
+    StackedRNNCells,
+)
+from kerasque.layers.rnn.bidirectional import Bidirectional
+from kerasque.layers.stochastic import StochasticLayer
 from kerasque.layers.time_distributed import TimeDistributed
 from kerasque.layers.wrappers import DropConnect, Wrapper, ZoneOut
-
-# Recurrent layers (the rnn helper's block).
-from kerasque.layers.rnn import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN,  # noqa: E402
-                                 SimpleRNNCell, StackedRNNCells)
-from kerasque.layers.rnn.bidirectional import Bidirectional  # noqa: E402
-
 
 
 def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
@@ -25,33 +66,76 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
 
 
 __all__ = [
-    "Layer",
-    "deserialize",
+    # base classes and inputs
     "InputSpec",
+    "Layer",
     "Input",
     "InputLayer",
-    "Dense",
+    "deserialize",
+    # advanced_activations
+    "ELU",
+    "LeakyReLU",
+    "PReLU",
+    "ReLU",
+    "Softmax",
+    "ThresholdedReLU",
+    # core
     "Activation",
-    "Flatten",
+    "ActivityRegularization",
+    "Dense",
+    "Masking",
+    # embedding
+    "Embedding",
+    # lambda_layer
+    "Lambda",
+    # merge
+    "Add",
+    "Average",
+    "Concatenate",
+    "Dot",
+    "Maximum",
+    "Minimum",
+    "Multiply",
+    "Subtract",
+    "add",
+    "average",
+    "concatenate",
+    "dot",
+    "maximum",
+    "minimum",
+    "multiply",
+    "subtract",
+    # noise
+    "AlphaDropout",
     "Dropout",
-    "GaussianNoise",
     "GaussianDropout",
+    "GaussianNoise",
     "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
+    # normalization
     "BatchNormalization",
-    "TimeDistributed",
+    # rnn
+    "RNN",
     "GRU",
     "LSTM",
     "SimpleRNN",
-    "RNN",
     "GRUCell",
     "LSTMCell",
     "SimpleRNNCell",
     "StackedRNNCells",
     "Bidirectional",
-    "Wrapper",
+    # reshaping
+    "Flatten",
+    "Permute",
+    "RepeatVector",
+    "Reshape",
+    # stochastic
+    "StochasticLayer",
+    # time_distributed
+    "TimeDistributed",
+    # wrappers
     "DropConnect",
+    "Wrapper",
     "ZoneOut",
-    "Embedding",
-    "Concatenate",
-    "Add",
 ]

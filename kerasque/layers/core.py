@@ -1,18 +1,41 @@
-"""Dense, Activation and Flatten."""
+"""Dense, Activation, Masking and ActivityRegularization (Flatten lives in reshaping.py)."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytensor.tensor as pt
 
 from kerasque import activations, constraints, initializers, regularizers
+from kerasque.engine import context
 from kerasque.engine.base_layer import InputSpec, Layer
+from kerasque.utils.validation import check_bool, check_number, check_positive_int, resolve_nested
+
+# The recurrent layers import this name from here.
+_check_positive_int = check_positive_int
 
 
-def _check_positive_int(owner, name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{owner}: {name} must be a positive integer, received {value!r}.")
-    return int(value)
+def resolve_objects(layer, **arguments) -> None:
+    """Set ``layer.<argument>`` to the resolved activation, initializer, regularizer or constraint.
+
+    The kind comes from the argument's name; an error names the layer and the
+    argument.
+    """
+    modules = {"activation": activations, "initializer": initializers,
+               "regularizer": regularizers, "constraint": constraints}
+    owner = f"{type(layer).__name__} {layer.name!r}"
+    for name, value in arguments.items():
+        kind = next(k for k in modules if name.endswith(k))
+        setattr(layer, name, resolve_nested(owner, name, modules[kind].get, value))
+
+
+def serialize_objects(layer, *names) -> dict:
+    """The config entries of ``names`` (activations, initializers, ...), serialized."""
+    modules = {"activation": activations, "initializer": initializers,
+               "regularizer": regularizers, "constraint": constraints}
+    out = {}
+    for name in names:
+        kind = next(k for k in modules if name.endswith(k))
+        out[name] = modules[kind].serialize(getattr(layer, name))
+    return out
 
 
 def matmul_last_axis(x, w):
@@ -55,15 +78,13 @@ class Dense(Layer):
                  kernel_regularizer=None, bias_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
-        self.units = _check_positive_int(f"Dense {self.name!r}", "units", units)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        owner = f"Dense {self.name!r}"
+        self.units = check_positive_int(owner, "units", units)
+        self.use_bias = check_bool(owner, "use_bias", use_bias)
+        resolve_objects(self, activation=activation, kernel_initializer=kernel_initializer,
+                        bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+                        bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
+                        bias_constraint=bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape):
@@ -94,14 +115,10 @@ class Dense(Layer):
         return {
             **super().get_config(),
             "units": self.units,
-            "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **serialize_objects(self, "activation", "kernel_initializer", "bias_initializer",
+                                "kernel_regularizer", "bias_regularizer", "kernel_constraint",
+                                "bias_constraint"),
         }
 
 
@@ -112,7 +129,7 @@ class Activation(Layer):
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
-        self.activation = activations.get(activation)
+        resolve_objects(self, activation=activation)
 
     def call(self, inputs):
         return self.activation(inputs)
@@ -121,22 +138,90 @@ class Activation(Layer):
         return {**super().get_config(), "activation": activations.serialize(self.activation)}
 
 
-class Flatten(Layer):
-    """Flatten every axis but the batch axis: ``(batch, a, b) -> (batch, a*b)``."""
+class Masking(Layer):
+    """Mask every time step whose features all equal ``mask_value``.
 
-    def __init__(self, **kwargs):
+    The output is the input with masked steps set to 0; the mask
+    (``(batch, time)``, True where a step is kept) flows to the layers
+    downstream, so a recurrent layer skips the padded steps.
+
+    Parameters
+    ----------
+    mask_value : float
+        The padding value (default 0).
+
+    Examples
+    --------
+    >>> from kerasque.layers import Masking
+    >>> layer = Masking(mask_value=0.0)
+    """
+
+    supports_masking = True
+
+    def __init__(self, mask_value=0.0, **kwargs):
         super().__init__(**kwargs)
+        self.mask_value = check_number(f"Masking {self.name!r}", "mask_value", mask_value)
         self.input_spec = InputSpec(min_ndim=2)
 
-    def build(self, input_shape):
-        if any(s is None for s in input_shape[1:]):
-            raise ValueError(
-                f"Layer {self.name!r} (Flatten) needs every non-batch dimension known, "
-                f"received input shape {tuple(input_shape)}."
-            )
+    def _keep(self, inputs):
+        return pt.any(pt.neq(inputs, pt.cast(self.mask_value, inputs.dtype)), axis=-1)
+
+    def compute_mask(self, inputs, mask=None):
+        return self._keep(inputs)
 
     def call(self, inputs):
-        return pt.reshape(inputs, (inputs.shape[0], -1), ndim=2)
+        return inputs * pt.cast(self._keep(inputs), inputs.dtype)[..., None]
 
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], int(np.prod(input_shape[1:])))
+    def compute_output_dtype(self, input_dtype):
+        return input_dtype
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "mask_value": self.mask_value}
+
+
+class ActivityRegularization(Layer):
+    """Pass the input through and add ``l1 * sum(|x|) + l2 * sum(x**2)`` to the loss.
+
+    The penalty is recorded in the forward pass that builds the graph (the
+    training and test functions add it to their loss), as Keras's layer
+    does.
+
+    Parameters
+    ----------
+    l1, l2 : float
+        Finite factors >= 0.
+
+    Examples
+    --------
+    >>> from kerasque.layers import ActivityRegularization
+    >>> layer = ActivityRegularization(l2=0.01)
+    """
+
+    supports_masking = True
+
+    def __init__(self, l1=0.0, l2=0.0, **kwargs):
+        super().__init__(**kwargs)
+        owner = f"ActivityRegularization {self.name!r}"
+        self.l1 = check_number(owner, "l1", l1, low=0)
+        self.l2 = check_number(owner, "l2", l2, low=0)
+        self.regularizer = regularizers.L1L2(l1=self.l1, l2=self.l2)
+
+    def call(self, inputs):
+        if self.l1 or self.l2:
+            context.current().add_loss(self.regularizer(inputs), owner=self.name)
+        return inputs
+
+    def compute_output_dtype(self, input_dtype):
+        return input_dtype
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "l1": self.l1, "l2": self.l2}
+
+
+def __getattr__(name):
+    # Flatten moved to reshaping.py; ``from kerasque.layers.core import Flatten`` still works.
+    if name == "Flatten":
+        from kerasque.layers.reshaping import Flatten
+
+        return Flatten
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

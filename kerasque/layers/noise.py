@@ -1,47 +1,73 @@
-"""Noise layers: Dropout, GaussianNoise, GaussianDropout, SpatialDropout1D.
+"""Noise layers: Dropout and its variants, GaussianNoise, GaussianDropout.
 
-Every mask or noise tensor is drawn from the layer's own generator through
-:func:`kerasque.backend.random_bernoulli` or
+:class:`Dropout` is the template: a :class:`StochasticLayer` (which owns the
+seed and the generator) that draws a Bernoulli mask of a noise shape in
+training and is the identity at inference. The spatial dropouts are Dropout
+with a fixed noise shape; AlphaDropout is Dropout with another rule for the
+dropped units. Every mask or noise tensor is drawn from the layer's own
+generator through :func:`kerasque.backend.random_bernoulli` or
 :func:`kerasque.backend.random_normal`, so the compile step writes the
 generator's advance back and two calls of a training function never share a
-mask. At inference (``training=False``) each layer is the identity and builds
-no random node; with a rate or standard deviation of 0 it builds none at all.
+mask. At inference (``training=False``) each layer builds no random node; with
+a rate or standard deviation of 0 it builds none at all.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 
+import numpy as np
 import pytensor.tensor as pt
 
 from kerasque import backend as K
-from kerasque.engine.base_layer import InputSpec, Layer
-from kerasque.utils.random_state import next_seed
+from kerasque.config import image_data_format
+from kerasque.engine.base_layer import InputSpec
+from kerasque.layers.stochastic import StochasticLayer
+from kerasque.utils.validation import check_choice, check_rate, check_seed, check_stddev
+
+# check_rate, check_seed and check_stddev lived here; kept importable from here.
+__all__ = [
+    "AlphaDropout",
+    "Dropout",
+    "GaussianDropout",
+    "GaussianNoise",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
+    "check_rate",
+    "check_seed",
+    "check_stddev",
+]
 
 
-def check_rate(owner: str, rate) -> float:
-    """Validate a drop probability in [0, 1)."""
-    if isinstance(rate, bool) or not isinstance(rate, numbers.Real):
-        raise TypeError(f"{owner}: rate must be a number in [0, 1), received {rate!r}.")
-    if not 0 <= rate < 1:
-        raise ValueError(
-            f"{owner}: rate must be a number in [0, 1), received {rate!r}. "
-            "It is the fraction of units to drop (0.5 drops half)."
+def _check_noise_shape(owner: str, noise_shape):
+    if noise_shape is None:
+        return None
+    try:
+        shape = tuple(noise_shape)
+    except TypeError:
+        shape = None
+    ok = shape is not None and all(
+        s is None or (isinstance(s, (int, np.integer)) and not isinstance(s, bool)) for s in shape
+    )
+    if not ok:
+        raise TypeError(
+            f"{owner}: noise_shape must be a tuple of ints or None, received {noise_shape!r}."
         )
-    return float(rate)
+    if any(s is not None and s < 1 for s in shape):
+        raise ValueError(
+            f"{owner}: noise_shape entries must be positive ints or None, received {noise_shape!r}."
+        )
+    return tuple(None if s is None else int(s) for s in shape)
 
 
-def check_seed(owner: str, seed):
-    if seed is None:
-        return next_seed()
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"{owner}: seed must be a non-negative integer or None, received {seed!r}.")
-    return int(seed)
-
-
-class Dropout(Layer):
+class Dropout(StochasticLayer):
     r"""Randomly zero a fraction ``rate`` of the inputs during training.
+
+    The template of kerasque's noise layers: the seed and the generator come
+    from :class:`~kerasque.layers.stochastic.StochasticLayer`; a subclass
+    changes the noise shape (:meth:`noise_pattern`, the spatial dropouts) or
+    what happens to dropped units (:meth:`dropped`, AlphaDropout).
 
     Parameters
     ----------
@@ -81,131 +107,253 @@ class Dropout(Layer):
     >>> layer = Dropout(0.5, seed=1)
     """
 
-    supports_masking = True
-
     def __init__(self, rate, noise_shape=None, seed=None, scaling="inverted", **kwargs):
-        super().__init__(**kwargs)
-        owner = f"Dropout {self.name!r}"
-        self.rate = check_rate(owner, rate)
-        if scaling not in ("inverted", "test"):
-            raise ValueError(f"{owner}: scaling must be 'inverted' or 'test', received {scaling!r}.")
-        self.scaling = scaling
-        if noise_shape is not None:
-            try:
-                noise_shape = tuple(None if s is None else int(s) for s in noise_shape)
-            except TypeError:
-                raise TypeError(
-                    f"{owner}: noise_shape must be a tuple of ints or None, received {noise_shape!r}."
-                ) from None
-        self.noise_shape = noise_shape
-        self.seed = check_seed(owner, seed)
-        self.rng = None
+        super().__init__(seed=seed, **kwargs)
+        self.rate = check_rate(self.owner, rate)
+        self.scaling = check_choice(self.owner, "scaling", scaling, ("inverted", "test"))
+        self.noise_shape = _check_noise_shape(self.owner, noise_shape)
+
+    def is_stochastic(self) -> bool:
+        return self.rate > 0
+
+    def noise_pattern(self, ndim: int):
+        """The mask's shape for an input of rank ``ndim``: 1 shares, None follows the input."""
+        return self.noise_shape
 
     def build(self, input_shape):
-        if self.noise_shape is not None:
-            if len(self.noise_shape) != len(input_shape):
+        pattern = self.noise_pattern(len(input_shape))
+        if pattern is not None:
+            if len(pattern) != len(input_shape):
                 raise ValueError(
-                    f"Dropout {self.name!r}: noise_shape {self.noise_shape} must have one entry "
-                    f"per input dimension; the input has shape {tuple(input_shape)}."
+                    f"{self.owner}: noise_shape {pattern} must have one entry per input "
+                    f"dimension; the input has shape {tuple(input_shape)}."
                 )
-            for ns, s in zip(self.noise_shape, input_shape):
+            for ns, s in zip(pattern, input_shape):
                 if ns not in (None, 1) and s is not None and ns != s:
                     raise ValueError(
-                        f"Dropout {self.name!r}: noise_shape {self.noise_shape} is incompatible "
-                        f"with input shape {tuple(input_shape)} (each entry must be 1, None or "
-                        "the input's size)."
+                        f"{self.owner}: noise_shape {pattern} is incompatible with input shape "
+                        f"{tuple(input_shape)} (each entry must be 1, None or the input's size)."
                     )
-        if self.rate > 0:
-            self.rng = self.add_rng(self.seed)
+        super().build(input_shape)
 
-    def _mask(self, inputs):
+    def keep_mask(self, inputs):
+        """A 0/1 mask, 1 with probability ``1 - rate``, in the noise shape."""
         keep = 1.0 - self.rate
-        if self.noise_shape is None:
+        pattern = self.noise_pattern(inputs.ndim)
+        if pattern is None:
             return K.random_bernoulli(self.rng, keep, inputs.shape, dtype=inputs.dtype)
-        shape = [inputs.shape[i] if s is None else s for i, s in enumerate(self.noise_shape)]
+        shape = [inputs.shape[i] if s is None else s for i, s in enumerate(pattern)]
         mask = K.random_bernoulli(self.rng, keep, shape, dtype=inputs.dtype)
-        shared = [i for i, s in enumerate(self.noise_shape) if s == 1]
+        shared = [i for i, s in enumerate(pattern) if s == 1]
         return pt.specify_broadcastable(mask, *shared) if shared else mask
 
-    def call(self, inputs, training=None):
-        if self.rate == 0:
+    def dropped(self, inputs):
+        """The training output: dropped units zeroed (and the rest scaled up if inverted)."""
+        out = inputs * self.keep_mask(inputs)
+        if self.scaling == "inverted":
+            out = out * pt.constant(1.0 / (1.0 - self.rate), dtype=inputs.dtype)
+        return out
+
+    def deterministic(self, inputs):
+        """The inference output."""
+        if self.scaling == "inverted":
             return inputs
-        keep = 1.0 - self.rate
+        return inputs * pt.constant(1.0 - self.rate, dtype=inputs.dtype)
 
-        def dropped():
-            out = inputs * self._mask(inputs)
-            if self.scaling == "inverted":
-                out = out * pt.constant(1.0 / keep, dtype=inputs.dtype)
-            return out
+    def call(self, inputs, training=None):
+        if not self.is_stochastic():
+            return inputs
+        return K.in_train_phase(lambda: self.dropped(inputs),
+                                lambda: self.deterministic(inputs), training)
 
-        def deterministic():
-            if self.scaling == "inverted":
-                return inputs
-            return inputs * pt.constant(keep, dtype=inputs.dtype)
-
-        return K.in_train_phase(dropped, deterministic, training)
+    def compute_output_dtype(self, input_dtype):
+        return input_dtype
 
     def get_config(self) -> dict:
         return {
             **super().get_config(),
             "rate": self.rate,
             "noise_shape": None if self.noise_shape is None else list(self.noise_shape),
-            "seed": self.seed,
             "scaling": self.scaling,
         }
 
 
-def check_stddev(owner: str, stddev) -> float:
-    """Validate a noise standard deviation: a finite number >= 0."""
-    ok = isinstance(stddev, numbers.Real) and not isinstance(stddev, bool)
-    if not ok or not math.isfinite(stddev) or stddev < 0:
-        raise ValueError(
-            f"{owner}: stddev must be a finite number >= 0, received {stddev!r}. "
-            "It is the standard deviation of the added noise (0 disables it)."
-        )
-    return float(stddev)
+class _SpatialDropout(Dropout):
+    """Dropout whose noise shape is fixed by the input's rank and ``data_format``."""
 
+    rank = 0
 
-class _NoiseLayer(Layer):
-    """Shared machinery of the noise layers below.
+    def __init__(self, rate, data_format=None, seed=None, **kwargs):
+        # Keras 2 configs of the spatial dropouts carry noise_shape=None.
+        noise_shape = kwargs.pop("noise_shape", None)
+        super().__init__(rate, seed=seed, **kwargs)
+        if noise_shape is not None:
+            raise ValueError(
+                f"{self.owner}: the noise shape of a spatial dropout is fixed (one mask value "
+                f"per sample and channel); received noise_shape={noise_shape!r}. Use Dropout "
+                "with noise_shape= for another pattern."
+            )
+        if data_format is None:
+            data_format = image_data_format()
+        self.data_format = check_choice(self.owner, "data_format", data_format,
+                                        ("channels_last", "channels_first"))
+        self.input_spec = InputSpec(ndim=self.rank + 2)
 
-    A subclass sets its parameters, says when it is active
-    (:meth:`_active`) and builds the noisy output (:meth:`_noisy`). The
-    generator is created only when the layer is active, and the inference
-    branch is always the identity.
-    """
-
-    supports_masking = True
-
-    def __init__(self, seed=None, **kwargs):
-        super().__init__(**kwargs)
-        self.seed = check_seed(self._owner, seed)
-        self.rng = None
-
-    @property
-    def _owner(self) -> str:
-        return f"{type(self).__name__} {self.name!r}"
-
-    def _active(self) -> bool:
-        raise NotImplementedError
-
-    def _noisy(self, inputs):
-        raise NotImplementedError
-
-    def build(self, input_shape):
-        if self._active():
-            self.rng = self.add_rng(self.seed)
-
-    def call(self, inputs, training=None):
-        if not self._active():
-            return inputs
-        return K.in_train_phase(lambda: self._noisy(inputs), lambda: inputs, training)
+    def noise_pattern(self, ndim: int):
+        spatial = (1,) * self.rank
+        if self.data_format == "channels_first":
+            return (None, None, *spatial)
+        return (None, *spatial, None)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "seed": self.seed}
+        config = super().get_config()
+        del config["noise_shape"]
+        config["data_format"] = self.data_format
+        return config
 
 
-class GaussianNoise(_NoiseLayer):
+class SpatialDropout1D(_SpatialDropout):
+    r"""Drop whole channels of a ``(batch, time, channels)`` input.
+
+    One Bernoulli mask value per sample and channel, shared by every time
+    step, with inverted scaling (keep probability :math:`p = 1 - r`):
+
+    .. math::
+
+        y_{b,t,c} = \frac{m_{b,c}\, x_{b,t,c}}{p},\quad m_{b,c} \sim \mathrm{Bernoulli}(p),
+        \qquad y_{test} = x
+
+    Neighbouring steps of a channel are strongly correlated, so dropping
+    single entries regularizes little; dropping the whole channel does.
+    ``Dropout(rate, noise_shape=(None, 1, None))`` with a fixed noise shape.
+
+    Parameters
+    ----------
+    rate : float
+        Drop probability in [0, 1); 0 builds no random node at all.
+    seed : int, optional
+        Seeds this layer's generator.
+
+    References
+    ----------
+    Tompson, J., Goroshin, R., Jain, A., LeCun, Y. and Bregler, C. (2015).
+    Efficient object localization using convolutional networks. CVPR.
+
+    Examples
+    --------
+    >>> from kerasque.layers import SpatialDropout1D
+    >>> layer = SpatialDropout1D(0.25, seed=1)
+    """
+
+    rank = 1
+
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(rate, data_format="channels_last", seed=seed, **kwargs)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        del config["data_format"]
+        return config
+
+
+class SpatialDropout2D(_SpatialDropout):
+    """Drop whole feature maps of a 4-D input (one mask value per sample and channel).
+
+    Parameters
+    ----------
+    rate : float
+        Drop probability in [0, 1).
+    data_format : {'channels_last', 'channels_first'}, optional
+        Where the channels are: ``(batch, rows, cols, channels)`` or
+        ``(batch, channels, rows, cols)``; defaults to
+        :func:`kerasque.config.image_data_format`.
+    seed : int, optional
+
+    Examples
+    --------
+    >>> from kerasque.layers import SpatialDropout2D
+    >>> layer = SpatialDropout2D(0.2, seed=1)
+    """
+
+    rank = 2
+
+
+class SpatialDropout3D(_SpatialDropout):
+    """Drop whole feature volumes of a 5-D input (one mask value per sample and channel).
+
+    Parameters
+    ----------
+    rate : float
+        Drop probability in [0, 1).
+    data_format : {'channels_last', 'channels_first'}, optional
+        ``(batch, d1, d2, d3, channels)`` or ``(batch, channels, d1, d2, d3)``.
+    seed : int, optional
+    """
+
+    rank = 3
+
+
+# The fixed point of SELU: zero mean and unit variance are kept by the dropout.
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+class AlphaDropout(Dropout):
+    r"""Dropout that keeps the mean and variance of SELU activations.
+
+    Dropped units take SELU's negative saturation value
+    :math:`\alpha' = -\lambda\alpha` instead of 0, and an affine map restores
+    zero mean and unit variance (Klambauer et al., 2017, eq. 9): with keep
+    probability :math:`q = 1 - r` and mask :math:`m \sim \mathrm{Bernoulli}(q)`,
+
+    .. math::
+
+        y_{train} = a\,\bigl(m \odot x + (1 - m)\,\alpha'\bigr) + b,\qquad
+        a = \bigl(q\,(1 + r\,\alpha'^2)\bigr)^{-1/2},\quad b = -a\,\alpha'\,r,
+        \qquad y_{test} = x
+
+    Parameters
+    ----------
+    rate : float
+        Drop probability in [0, 1).
+    noise_shape : tuple, optional
+        As for :class:`Dropout`.
+    seed : int, optional
+
+    References
+    ----------
+    Klambauer, G., Unterthiner, T., Mayr, A. and Hochreiter, S. (2017).
+    Self-normalizing neural networks. NeurIPS.
+
+    Examples
+    --------
+    >>> from kerasque.layers import AlphaDropout
+    >>> layer = AlphaDropout(0.1, seed=1)
+    """
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(rate, noise_shape=noise_shape, seed=seed, **kwargs)
+
+    def dropped(self, inputs):
+        rate = self.rate
+        alpha_p = -_SELU_ALPHA * _SELU_SCALE
+        a = ((1.0 - rate) * (1.0 + rate * alpha_p**2)) ** -0.5
+        b = -a * alpha_p * rate
+        keep = self.keep_mask(inputs)
+        const = lambda v: pt.constant(v, dtype=inputs.dtype)
+        x = inputs * keep + (1 - keep) * const(alpha_p)
+        return const(a) * x + const(b)
+
+    def deterministic(self, inputs):
+        return inputs
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        del config["scaling"]
+        return config
+
+
+class GaussianNoise(StochasticLayer):
     r"""Add zero-centred Gaussian noise during training.
 
     .. math::
@@ -232,20 +380,26 @@ class GaussianNoise(_NoiseLayer):
 
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        self.stddev = check_stddev(self._owner, stddev)
+        self.stddev = check_stddev(self.owner, stddev)
 
-    def _active(self) -> bool:
+    def is_stochastic(self) -> bool:
         return self.stddev > 0
 
-    def _noisy(self, inputs):
-        noise = K.random_normal(self.rng, 0.0, self.stddev, inputs.shape, dtype=inputs.dtype)
-        return inputs + noise
+    def call(self, inputs, training=None):
+        if not self.is_stochastic():
+            return inputs
+
+        def noisy():
+            noise = K.random_normal(self.rng, 0.0, self.stddev, inputs.shape, dtype=inputs.dtype)
+            return inputs + noise
+
+        return K.in_train_phase(noisy, lambda: inputs, training)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "stddev": self.stddev}
 
 
-class GaussianDropout(_NoiseLayer):
+class GaussianDropout(StochasticLayer):
     r"""Multiply the inputs by Gaussian noise of mean 1 during training.
 
     With drop rate :math:`r` (keep probability :math:`p = 1 - r`):
@@ -281,67 +435,21 @@ class GaussianDropout(_NoiseLayer):
 
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        self.rate = check_rate(self._owner, rate)
+        self.rate = check_rate(self.owner, rate)
 
-    def _active(self) -> bool:
+    def is_stochastic(self) -> bool:
         return self.rate > 0
 
-    def _noisy(self, inputs):
-        stddev = math.sqrt(self.rate / (1.0 - self.rate))
-        noise = K.random_normal(self.rng, 1.0, stddev, inputs.shape, dtype=inputs.dtype)
-        return inputs * noise
+    def call(self, inputs, training=None):
+        if not self.is_stochastic():
+            return inputs
 
-    def get_config(self) -> dict:
-        return {**super().get_config(), "rate": self.rate}
+        def noisy():
+            stddev = math.sqrt(self.rate / (1.0 - self.rate))
+            noise = K.random_normal(self.rng, 1.0, stddev, inputs.shape, dtype=inputs.dtype)
+            return inputs * noise
 
-
-class SpatialDropout1D(_NoiseLayer):
-    r"""Drop whole channels of a ``(batch, time, channels)`` input.
-
-    One Bernoulli mask value per sample and channel, shared by every time
-    step, with inverted scaling (keep probability :math:`p = 1 - r`):
-
-    .. math::
-
-        y_{b,t,c} = \frac{m_{b,c}\, x_{b,t,c}}{p},\quad m_{b,c} \sim \mathrm{Bernoulli}(p),
-        \qquad y_{test} = x
-
-    Neighbouring steps of a channel are strongly correlated, so dropping
-    single entries regularizes little; dropping the whole channel does.
-    Equivalent to ``Dropout(rate, noise_shape=(None, 1, None))``.
-
-    Parameters
-    ----------
-    rate : float
-        Drop probability in [0, 1); 0 builds no random node at all.
-    seed : int, optional
-        Seeds this layer's generator.
-
-    References
-    ----------
-    Tompson, J., Goroshin, R., Jain, A., LeCun, Y. and Bregler, C. (2015).
-    Efficient object localization using convolutional networks. CVPR.
-
-    Examples
-    --------
-    >>> from kerasque.layers import SpatialDropout1D
-    >>> layer = SpatialDropout1D(0.25, seed=1)
-    """
-
-    def __init__(self, rate, seed=None, **kwargs):
-        super().__init__(seed=seed, **kwargs)
-        self.rate = check_rate(self._owner, rate)
-        self.input_spec = InputSpec(ndim=3)
-
-    def _active(self) -> bool:
-        return self.rate > 0
-
-    def _noisy(self, inputs):
-        keep = 1.0 - self.rate
-        shape = (inputs.shape[0], 1, inputs.shape[2])
-        mask = K.random_bernoulli(self.rng, keep, shape, dtype=inputs.dtype)
-        mask = pt.specify_broadcastable(mask, 1)
-        return inputs * mask * pt.constant(1.0 / keep, dtype=inputs.dtype)
+        return K.in_train_phase(noisy, lambda: inputs, training)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "rate": self.rate}

@@ -9,34 +9,28 @@ moves them.
 
 from __future__ import annotations
 
-import math
 import numbers
 
 import pytensor.tensor as pt
 
 from kerasque import backend as K
-from kerasque import constraints, initializers, regularizers
 from kerasque.engine.base_layer import InputSpec, Layer
+from kerasque.layers.core import resolve_objects, serialize_objects
+from kerasque.utils.validation import check_bool, check_fraction, check_number
 
 
 def _check_momentum(owner: str, momentum) -> float:
-    ok = isinstance(momentum, numbers.Real) and not isinstance(momentum, bool)
-    if not ok or not 0 <= momentum < 1:
-        raise ValueError(
-            f"{owner}: momentum must be a number in [0, 1), received {momentum!r}. "
-            "It is the weight of the old moving average in each update (0.99 is usual)."
-        )
-    return float(momentum)
+    return check_fraction(
+        owner, "momentum", momentum,
+        "the weight of the old moving average in each update (0.99 is usual)",
+    )
 
 
 def _check_epsilon(owner: str, epsilon) -> float:
-    ok = isinstance(epsilon, numbers.Real) and not isinstance(epsilon, bool)
-    if not ok or not math.isfinite(epsilon) or epsilon <= 0:
-        raise ValueError(
-            f"{owner}: epsilon must be a finite number > 0, received {epsilon!r}. "
-            "It keeps the division by the standard deviation finite (1e-3 is usual)."
-        )
-    return float(epsilon)
+    return check_number(
+        owner, "epsilon", epsilon, low=0, low_open=True,
+        hint="It keeps the division by the standard deviation finite (1e-3 is usual).",
+    )
 
 
 class BatchNormalization(Layer):
@@ -117,16 +111,14 @@ class BatchNormalization(Layer):
         self.axis = int(axis)
         self.momentum = _check_momentum(owner, momentum)
         self.epsilon = _check_epsilon(owner, epsilon)
-        self.center = bool(center)
-        self.scale = bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
-        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        self.center = check_bool(owner, "center", center)
+        self.scale = check_bool(owner, "scale", scale)
+        resolve_objects(self, beta_initializer=beta_initializer,
+                        gamma_initializer=gamma_initializer,
+                        moving_mean_initializer=moving_mean_initializer,
+                        moving_variance_initializer=moving_variance_initializer,
+                        beta_regularizer=beta_regularizer, gamma_regularizer=gamma_regularizer,
+                        beta_constraint=beta_constraint, gamma_constraint=gamma_constraint)
         self.gamma = self.beta = None
         self.input_spec = InputSpec(min_ndim=2)
 
@@ -217,12 +209,8 @@ class BatchNormalization(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
-            "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            **serialize_objects(self, "beta_initializer", "gamma_initializer",
+                                "moving_mean_initializer", "moving_variance_initializer",
+                                "beta_regularizer", "gamma_regularizer", "beta_constraint",
+                                "gamma_constraint"),
         }

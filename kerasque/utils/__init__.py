@@ -1,7 +1,33 @@
-"""User-facing utilities: seeding, one-hot encoding, the custom-object registry."""
+"""User-facing utilities at Keras's ``keras.utils`` paths.
 
-from kerasque.utils.generic import custom_objects, register_custom_object
-from kerasque.utils.np_utils import to_categorical
+Seeding, one-hot encoding and normalization, the custom-object registry
+(``get_custom_objects``, ``custom_object_scope``, ``CustomObjectScope``),
+``print_summary``, and pictures (``plot_history``, ``plot_model``).
+``Sequence`` lives in :mod:`kerasque.utils.data_utils`.
+"""
+
+from kerasque.utils.generic import (
+    CustomObjectScope,
+    custom_object_scope,
+    custom_objects,
+    get_custom_objects,
+    register_custom_object,
+)
+from kerasque.utils.layer_utils import print_summary
+from kerasque.utils.np_utils import normalize, to_categorical
 from kerasque.utils.random_state import set_random_seed
+from kerasque.utils.vis_utils import plot_history, plot_model
 
-__all__ = ["set_random_seed", "to_categorical", "register_custom_object", "custom_objects"]
+__all__ = [
+    "CustomObjectScope",
+    "custom_object_scope",
+    "custom_objects",
+    "get_custom_objects",
+    "normalize",
+    "plot_history",
+    "plot_model",
+    "print_summary",
+    "register_custom_object",
+    "set_random_seed",
+    "to_categorical",
+]

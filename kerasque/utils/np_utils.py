@@ -43,3 +43,36 @@ def to_categorical(y, num_classes: int | None = None, dtype: str = "float32"):
     out = np.zeros(y.shape + (num_classes,), dtype=dtype)
     np.put_along_axis(out, y[..., None].astype("int64"), 1, axis=-1)
     return out
+
+
+def normalize(x, axis: int = -1, order: int = 2):
+    """Scale ``x`` to unit ``order``-norm along ``axis`` (Keras's ``normalize``).
+
+    Rows of norm zero are left as they are.
+
+    Parameters
+    ----------
+    x : array_like
+    axis : int
+    order : int
+        The norm's order (2 for Euclidean).
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> normalize([[3.0, 4.0]])
+    array([[0.6, 0.8]])
+    """
+    x = np.asarray(x)
+    if x.dtype == object or not np.issubdtype(x.dtype, np.number):
+        raise TypeError(f"normalize expects numeric data, received dtype {x.dtype}.")
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"normalize: axis must be an integer, received {axis!r}.")
+    if not -max(x.ndim, 1) <= axis < max(x.ndim, 1):
+        raise ValueError(f"normalize: axis {axis} is out of range for data of rank {x.ndim}.")
+    norms = np.atleast_1d(np.linalg.norm(x, order, axis))
+    norms[norms == 0] = 1
+    return x / np.expand_dims(norms, axis)

@@ -5,6 +5,11 @@ generators of stochastic layers, the shuffle of ``fit``) takes its seed from
 :func:`next_seed`. After :func:`set_random_seed`, the n-th request returns the
 same seed in every process, so building the same model in the same order
 gives bit-identical weights and masks.
+
+Without a :func:`set_random_seed` call, seeds are drawn from NumPy's global
+generator, as Keras 2 on Theano drew its initial weights and dropout seeds:
+the classic ``np.random.seed(1337)`` at the top of a Keras script makes a
+kerasque run reproducible too. ``set_random_seed`` wins when called.
 """
 
 from __future__ import annotations
@@ -36,13 +41,15 @@ def set_random_seed(seed: int) -> None:
 
 
 def next_seed() -> int:
-    """Return a fresh 63-bit seed derived from the global seed, if one is set."""
+    """Return a fresh 63-bit seed.
+
+    Derived from the global seed when :func:`set_random_seed` was called;
+    otherwise drawn from NumPy's global generator (``np.random.seed``).
+    """
     index = next(_state["counter"])
     if _state["seed"] is None:
-        entropy = np.random.SeedSequence().entropy
-        seq = np.random.SeedSequence(entropy, spawn_key=(index,))
-    else:
-        seq = np.random.SeedSequence(_state["seed"], spawn_key=(index,))
+        return int(np.random.randint(0, 2**63 - 1, dtype=np.int64))
+    seq = np.random.SeedSequence(_state["seed"], spawn_key=(index,))
     return int(seq.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
 
 
