@@ -18,6 +18,7 @@ constraints are those of the wrapped layer (:attr:`Wrapper.sublayers`), so
 
 from __future__ import annotations
 
+import numpy as np
 import pytensor.tensor as pt
 from pytensor.graph.replace import graph_replace
 
@@ -350,24 +351,25 @@ class _ZoneOutEdit:
         self.zoneout, self.rates = zoneout, rates
 
     def values(self, names, sizes, steps, batch, dtype, training):
-        return [self._value(self.rates.get(name, self.rates["h"]), size, steps, batch, dtype,
-                            training)
-                for name, size in zip(names, sizes)]
+        """One value per state: ``(time, batch, size)`` masks in training, else the rate.
 
-    def _value(self, rate, size, steps, batch, dtype, training):
-        if rate == 0:
-            return None
-        shape = (steps, batch, size)
-
-        def train():
-            return K.random_bernoulli(self.zoneout.rng, rate, shape, dtype=dtype)
-
-        if training is True:
-            return train()
+        The masks of every state are one draw, each unit with its state's
+        rate, split afterwards.
+        """
+        rates = [self.rates.get(name, self.rates["h"]) for name in names]
         if training is False or training is None:
             # The expectation rule needs no per-step tensor: the rate is a scalar.
-            return pt.constant(rate, dtype=dtype)
-        return K.in_train_phase(train, lambda: pt.full(shape, rate, dtype=dtype), training)
+            return [pt.constant(r, dtype=dtype) if r else None for r in rates]
+        p = pt.constant(np.repeat(rates, sizes), dtype=dtype)
+        shape = (steps, batch, int(sum(sizes)))
+
+        def train():
+            return K.random_bernoulli(self.zoneout.rng, p, shape, dtype=dtype,
+                                      owner=self.zoneout.name)
+
+        masks = K.in_train_phase(train, lambda: pt.zeros(shape, dtype) + p, training)
+        bounds = np.cumsum([0, *sizes])
+        return [masks[..., lo:hi] if r else None for r, lo, hi in zip(rates, bounds, bounds[1:])]
 
     @staticmethod
     def apply(previous, new, d):
@@ -405,8 +407,8 @@ class ZoneOut(Wrapper):
 
     with no rescaling (Krueger et al., 2016): the test rule is the expected
     training update. The output is the zoned-out :math:`h_t`. The masks of a
-    whole batch, ``(time, batch, size)`` per state, are drawn in one go
-    before the loop and fed to it as sequences.
+    whole batch, ``(time, batch, size)`` per state, are one draw made before
+    the loop and fed to it as sequences.
 
     ``rate`` is the probability of *keeping* the previous value (zoning
     out), as in the paper's equations. The authors' released code is
