@@ -200,3 +200,18 @@ def test_a_keras_cell_returning_the_wrong_number_of_states_is_named():
 
     with pytest.raises(ValueError, match=r"Cell 'broken_cell' \(Broken\) returned 2 states"):
         RNN(Broken(2, name="broken_cell"))(pt.tensor("x", shape=(None, 3, 2)), training=False)
+
+
+def test_a_masking_layer_makes_padded_steps_keep_the_previous_states():
+    from kerasque.layers import Masking
+
+    K.set_floatx("float64")
+    x = data()
+    x[0, 2:] = 0.0
+    x[1, :1] = 0.0
+    model = Sequential([Masking(0.0, input_shape=(T, D)), LSTM(U, return_sequences=True)])
+    out = model.predict(x)
+    mask = np.any(x != 0, axis=-1).astype(float)
+    want, _ = reference.run("lstm", x, model.layers[-1].get_weights(), mask=mask)
+    np.testing.assert_allclose(out, want, atol=1e-10)
+    np.testing.assert_array_equal(out[0, 2:], np.repeat(out[0, 1:2], T - 2, axis=0))

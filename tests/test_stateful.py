@@ -81,3 +81,20 @@ def test_reset_states_errors_name_the_layer():
         layer.reset_states([np.zeros((3, 3)), np.zeros((2, 3))])
     with pytest.raises(ValueError, match="has 2 states, received 1 arrays"):
         layer.reset_states([np.zeros((2, 3))])
+
+
+def test_a_weight_dropped_stateful_layer_keeps_the_states_its_output_came_from():
+    K.set_floatx("float64")
+    import pytensor.tensor as pt
+
+    from kerasque.layers import DropConnect
+
+    lstm = LSTM(U, stateful=True, return_state=True, batch_input_shape=(B, T, D))
+    x = pt.tensor("x", shape=(B, T, D))
+    out, h, c = DropConnect(lstm, 0.5, weights=["recurrent_kernel"])(x, training=True)
+    fn = K.function([x], [out, h, c])
+    xv = np.random.default_rng(3).normal(size=(B, T, D))
+    for _ in range(2):
+        _, h_val, c_val = fn(xv)
+        np.testing.assert_allclose(lstm.states[0].get_value(), h_val, atol=1e-12)
+        np.testing.assert_allclose(lstm.states[1].get_value(), c_val, atol=1e-12)

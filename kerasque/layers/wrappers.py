@@ -18,6 +18,7 @@ constraints are those of the wrapped layer (:attr:`Wrapper.sublayers`), so
 
 from __future__ import annotations
 
+import numpy as np
 import pytensor.tensor as pt
 from pytensor.graph.replace import graph_replace
 
@@ -204,10 +205,12 @@ class DropConnect(Wrapper):
     keeps the stored weights usable by the unwrapped layer. (The paper's
     preferred inference, Gaussian moment matching, is not implemented.)
 
-    The wrapped layer builds its graph with its own weights; DropConnect then
-    replaces each named weight by its masked version in that graph, so it
-    needs no help from the layer: a recurrent loop reads the masked weight
-    as a constant of the scan, and the mask is drawn once, outside it. The
+    The wrapped layer builds its graph with its own weights, and each named
+    weight is then replaced by its masked version in that graph: by a
+    recurrent loop (which takes it as an edit, like ZoneOut's, and applies it
+    before recording its final states), or by DropConnect itself around any
+    other layer. The loop reads the masked weight as a constant of the scan;
+    the mask is drawn once, outside it. The
     wrapper owns no weights: weights saved from a DropConnect model load
     into the same model without it.
 
@@ -285,35 +288,24 @@ class DropConnect(Wrapper):
         if self.rate > 0:
             self.rng = self.add_rng(self.seed)
 
-    def _targets(self) -> list:
-        return [w for w in self.layer.weights if w.name.rsplit("/", 1)[-1] in self.dropped]
-
     def call(self, inputs, training=None, mask=None, edits=()):
-        fp = context.current()
-        updated, n_losses = {v for v, _, _ in fp.state_updates()}, len(fp._losses)
-        outs = self.call_wrapped(inputs, training=training, mask=mask, edits=edits)
         if self.rate == 0 or training is False or training is None:
-            return outs
-        many = isinstance(outs, (list, tuple))
-        outs = list(outs) if many else [outs]
-        # The layer's state updates (a stateful RNN's last states) and losses
-        # read the same weights: they take the dropped ones too.
-        updates = [(v, val, who) for v, val, who in fp.state_updates() if v not in updated]
-        losses = fp._losses[n_losses:]
-        replace = {w: self._dropped(w, training) for w in self._targets()}
-        graph = outs + [val for _, val, _ in updates] + [loss for loss, _ in losses]
-        new = graph_replace(graph, replace, strict=False)
-        n, k = len(outs), len(updates)
-        for (var, _, who), value in zip(updates, new[n:n + k]):
-            fp._state[var] = (value, who)
-        fp._losses[n_losses:] = [(value, who) for (_, who), value in zip(losses, new[n + k:])]
-        return new[:n] if many else new[0]
+            return self.call_wrapped(inputs, training=training, mask=mask, edits=edits)
+        edit = _DropConnectEdit(self, training)
+        if "edits" in _call_params(type(self.layer)):
+            # A recurrent loop (or a wrapper of one) replaces the weights itself,
+            # before it records its final states and losses from them.
+            return self.call_wrapped(inputs, training=training, mask=mask,
+                                     edits=(*edits, edit))
+        outs = self.call_wrapped(inputs, training=training, mask=mask, edits=edits)
+        return edit.replace(outs, self.layer.weights)
 
     def _dropped(self, weight, training):
         keep = 1.0 - self.rate
 
         def train():
-            m = K.random_bernoulli(self.rng, keep, weight.type.shape, dtype=weight.dtype)
+            m = K.random_bernoulli(self.rng, keep, weight.type.shape, dtype=weight.dtype,
+                                   owner=self.name)
             return weight * m * pt.constant(1.0 / keep, dtype=weight.dtype)
 
         return K.in_train_phase(train, lambda: weight, training)
@@ -325,6 +317,26 @@ class DropConnect(Wrapper):
             "weights": self.dropped_names,
             "seed": self.seed,
         }
+
+
+class _DropConnectEdit:
+    """DropConnect's weight edit: masked weights in place of the named ones.
+
+    A recurrent loop calls :meth:`replace` on what it built before recording
+    anything from it; any other layer's outputs get it from DropConnect.
+    """
+
+    def __init__(self, dropconnect, training):
+        self.dropconnect, self.training = dropconnect, training
+
+    def replace(self, outputs, weights):
+        """``outputs`` (a variable or a list) with the named ``weights`` dropped."""
+        dc = self.dropconnect
+        targets = [w for w in weights if w.name.rsplit("/", 1)[-1] in dc.dropped]
+        replace = {w: dc._dropped(w, self.training) for w in targets}
+        many = isinstance(outputs, (list, tuple))
+        new = graph_replace(list(outputs) if many else [outputs], replace, strict=False)
+        return new if many else new[0]
 
 
 class _ZoneOutEdit:
@@ -339,24 +351,25 @@ class _ZoneOutEdit:
         self.zoneout, self.rates = zoneout, rates
 
     def values(self, names, sizes, steps, batch, dtype, training):
-        return [self._value(self.rates.get(name, self.rates["h"]), size, steps, batch, dtype,
-                            training)
-                for name, size in zip(names, sizes)]
+        """One value per state: ``(time, batch, size)`` masks in training, else the rate.
 
-    def _value(self, rate, size, steps, batch, dtype, training):
-        if rate == 0:
-            return None
-        shape = (steps, batch, size)
-
-        def train():
-            return K.random_bernoulli(self.zoneout.rng, rate, shape, dtype=dtype)
-
-        if training is True:
-            return train()
+        The masks of every state are one draw, each unit with its state's
+        rate, split afterwards.
+        """
+        rates = [self.rates.get(name, self.rates["h"]) for name in names]
         if training is False or training is None:
             # The expectation rule needs no per-step tensor: the rate is a scalar.
-            return pt.constant(rate, dtype=dtype)
-        return K.in_train_phase(train, lambda: pt.full(shape, rate, dtype=dtype), training)
+            return [pt.constant(r, dtype=dtype) if r else None for r in rates]
+        p = pt.constant(np.repeat(rates, sizes), dtype=dtype)
+        shape = (steps, batch, int(sum(sizes)))
+
+        def train():
+            return K.random_bernoulli(self.zoneout.rng, p, shape, dtype=dtype,
+                                      owner=self.zoneout.name)
+
+        masks = K.in_train_phase(train, lambda: pt.zeros(shape, dtype) + p, training)
+        bounds = np.cumsum([0, *sizes])
+        return [masks[..., lo:hi] if r else None for r, lo, hi in zip(rates, bounds, bounds[1:])]
 
     @staticmethod
     def apply(previous, new, d):
@@ -394,8 +407,8 @@ class ZoneOut(Wrapper):
 
     with no rescaling (Krueger et al., 2016): the test rule is the expected
     training update. The output is the zoned-out :math:`h_t`. The masks of a
-    whole batch, ``(time, batch, size)`` per state, are drawn in one go
-    before the loop and fed to it as sequences.
+    whole batch, ``(time, batch, size)`` per state, are one draw made before
+    the loop and fed to it as sequences.
 
     ``rate`` is the probability of *keeping* the previous value (zoning
     out), as in the paper's equations. The authors' released code is

@@ -28,7 +28,7 @@ class _CellLayer(RNN):
     cell_class: type = Cell
     _owns_cell = True
 
-    def __init__(self, units, implementation=2, **kwargs):
+    def __init__(self, units, implementation=2, use_cudnn="auto", **kwargs):
         kind = type(self).__name__
         check_kwargs(kind, kwargs, _LOOP_ARGS + _init_params(self.cell_class))
         loop_args = {k: kwargs.pop(k) for k in list(kwargs) if k in _LOOP_ARGS}
@@ -38,6 +38,11 @@ class _CellLayer(RNN):
             raise ValueError(
                 f"{kind} {name!r}: implementation must be 1 or 2 (Keras's ways of splitting the "
                 f"products; kerasque computes both the same way), received {implementation!r}."
+            )
+        if use_cudnn not in ("auto", True, False):
+            raise ValueError(
+                f"{kind} {name!r}: use_cudnn must be 'auto', True or False (Keras 3's argument; "
+                f"kerasque accepts it and runs its own loop), received {use_cudnn!r}."
             )
         try:
             cell = self.cell_class(units, name=f"{name}_cell", **kwargs)
@@ -85,7 +90,8 @@ class SimpleRNN(_CellLayer):
     ``use_bias``, initializers, regularizers, constraints, ``dropout``,
     ``recurrent_dropout``) and :class:`RNN`'s (``return_sequences``,
     ``return_state``, ``go_backwards``, ``stateful``, ``unroll``, ``seed``).
-    ``implementation`` is accepted for Keras 2 files and changes nothing.
+    ``implementation`` (Keras 2) and ``use_cudnn`` (Keras 3) are accepted and
+    change nothing.
 
     Examples
     --------

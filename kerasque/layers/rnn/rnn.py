@@ -5,10 +5,11 @@ scan it applies the input dropout mask, computes the cell's input projection
 for every step at once, and draws the masks the step reads (recurrent
 dropout, the regularizer wrappers' per-step masks); the scan then carries the
 states. Regularizer wrappers (:mod:`kerasque.layers.wrappers`) reach the loop
-through one protocol, *state edits*: an edit draws its values outside the
-loop (one per state, per step or constant) and rewrites each new state from
-the previous one inside it. Weights are not the loop's business: DropConnect
-replaces them in the built graph.
+through one protocol, *edits*: a state edit (ZoneOut's) draws its values
+outside the loop (one per state, per step or constant) and rewrites each new
+state from the previous one inside it; a weight edit (DropConnect's) replaces
+named weights in the graph the loop built, before the loop records its final
+states. Neither needs to know which cell runs.
 """
 
 from __future__ import annotations
@@ -240,7 +241,12 @@ class RNN(Layer):
         return super().__call__(inputs, **kwargs)
 
     def call(self, inputs, training=None, mask=None, edits=()):
-        """Build the loop on ``inputs``; ``edits`` are the regularizer wrappers' state edits."""
+        """Build the loop on ``inputs``; ``edits`` are the regularizer wrappers' edits.
+
+        A state edit has ``values(...)`` (drawn before the loop) and
+        ``apply(previous, new, value)`` (inside it); a weight edit has
+        ``replace(outputs, weights)``.
+        """
         x, *initial = to_list(inputs)
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
@@ -260,6 +266,8 @@ class RNN(Layer):
             m = mask.dimshuffle(1, 0, "x")
             sequences.append(pad(m[::-1] if self.go_backwards else m, steps))
         constants = [pad(m) for m in step_masks if m is not None]
+        weight_edits = [e for e in edits if hasattr(e, "replace")]
+        edits = [e for e in edits if hasattr(e, "values")]
         edit_values = [self._edit_values(edit, steps, batch, x.dtype, training) for edit in edits]
         for values in edit_values:
             for value in values:
@@ -273,6 +281,8 @@ class RNN(Layer):
                             mask is not None)
         if not self.unroll:  # drop the row loop.pad added
             carried = [c[:, :-1] for c in carried]
+        for edit in weight_edits:  # DropConnect: before the final states are recorded
+            carried = edit.replace(carried, self.cell.weights)
         return self._outputs(carried)
 
     def _outputs(self, carried):
