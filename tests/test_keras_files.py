@@ -114,8 +114,7 @@ def test_keras3_hard_sigmoid_is_refused_naming_layer_key_and_value(tmp_path):
         load_model(_edited(tmp_path, "gru_reset_before", edit))
 
 
-@pytest.mark.parametrize("key, value", [("stateful", True), ("activity_regularizer",
-                                         {"class_name": "L2", "config": {"l2": 0.1}})])
+@pytest.mark.parametrize("key, value", [("stateful", True), ("time_major", True)])
 def test_settings_that_change_the_computation_are_refused(tmp_path, key, value):
     def edit(layers):
         layers[1]["config"][key] = value
@@ -180,3 +179,25 @@ def test_a_link_in_a_keras_archive_is_refused(tmp_path):
         warnings.simplefilter("ignore")
         with pytest.raises(ValueError, match=r"ExternalLink; only plain datasets"):
             load_model(path)
+
+
+def test_an_external_link_in_a_keras_h5_is_refused_before_any_weight_is_read(tmp_path):
+    path = tmp_path / "evil.h5"
+    shutil.copy(os.path.join(KERAS3, "dense.h5"), path)
+    with h5py.File(path, "a") as f:
+        group = f["model_weights/dense/sequential/dense"]
+        del group["kernel"]
+        group["kernel"] = h5py.ExternalLink("/etc/passwd", "/x")
+    with pytest.raises(ValueError, match=r"evil\.h5.*ExternalLink; only plain datasets"):
+        load_model(path)
+
+
+def test_a_weight_of_the_wrong_shape_is_refused_naming_it(tmp_path):
+    path = tmp_path / "bad.h5"
+    shutil.copy(os.path.join(KERAS3, "dense.h5"), path)
+    with h5py.File(path, "a") as f:
+        group = f["model_weights/dense/sequential/dense"]
+        del group["kernel"]
+        group["kernel"] = np.zeros((7, 4), dtype="float32")
+    with pytest.raises(ValueError, match=r"kernel' has shape \(7, 4\), the model expects \(6, 4\)"):
+        load_model(path)

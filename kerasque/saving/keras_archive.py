@@ -29,7 +29,6 @@ import datetime
 import io
 import json
 import os
-import re
 import tempfile
 import zipfile
 
@@ -46,11 +45,25 @@ _MAX_MEMBER = 1 << 34  # 16 GiB: past this, a member is refused before it is rea
 
 # -- reading datasets (one swappable entry point) ---------------------------
 def read_dataset(group, name: str, path: str, expected_shape=None) -> np.ndarray:
-    """A plain numeric dataset of this file, its shape checked before it is read."""
+    """A plain numeric dataset of this file, its shape checked before it is read.
+
+    ``name`` may be a path (``'sequential/gru/gru_cell/kernel'``): every step
+    of it must be a hard link, so no link leads out of the file.
+    """
+    parts = [p for p in name.split("/") if p]
+    for part in parts[:-1]:
+        step = group.get(part, getlink=True)
+        if not isinstance(step, h5py.HardLink) or not isinstance(group[part], h5py.Group):
+            raise ValueError(f"{path!r}: {group.name.rstrip('/')}/{part!r} is a "  # noqa: TRY004
+                             f"{type(step).__name__}; only plain groups of this file are read.")
+        group = group[part]
+    name = parts[-1] if parts else name
     link = group.get(name, getlink=True)
     where = f"{group.name.rstrip('/')}/{name}"
+    if link is None:
+        raise ValueError(f"{path!r}: no dataset {where!r}.")
     if not isinstance(link, h5py.HardLink):
-        raise ValueError(f"{path!r}: {where!r} is a {type(link).__name__}; only plain datasets "
+        raise ValueError(f"{path!r}: {where!r} is a {type(link).__name__}; only plain datasets "  # noqa: TRY004
                          "of this file are read.")
     ds = group[name]
     if not isinstance(ds, h5py.Dataset) or ds.is_virtual or ds.external:
@@ -189,7 +202,7 @@ def _config_layer_order(config) -> tuple[list, list]:
     return classes, names
 
 
-def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002 - Keras's name
+def load_model(filepath, custom_objects=None, compile=True):
     """Rebuild a model from a ``.keras`` file (Keras's, or kerasque's with its full state)."""
     path = os.fspath(filepath)
     with open_archive(path) as zf:
@@ -218,7 +231,7 @@ def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002 - Ker
     return model
 
 
-def _load_kerasque_member(zf, path, custom_objects, compile):  # noqa: A002
+def _load_kerasque_member(zf, path, custom_objects, compile):
     data = read_member(zf, KERASQUE, path)
     with tempfile.TemporaryDirectory() as tmp:
         inner = os.path.join(tmp, "model.h5")

@@ -46,7 +46,7 @@ _DROPPED = ("input_dtype", "batch_input_shape", "input_length")
 # kerasque's layers that Keras 3 does not have: named under kerasque's module.
 KERASQUE_ONLY = ("DropConnect", "ZoneOut", "ThresholdedReLU")
 # Keras 3 classes whose constructor takes no ``trainable``.
-_NO_TRAINABLE = ("SpatialDropout1D",)
+_NO_TRAINABLE = ("SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D")
 # Keras 3.15's legacy loader cannot rebuild the short names of these.
 _FULL_NAMES = {"mse": "mean_squared_error", "mae": "mean_absolute_error"}
 

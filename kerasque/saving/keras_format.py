@@ -193,13 +193,7 @@ def _drop_rest(cls: str, layer: str, config: dict, accepted: set) -> dict:
     for key, value in config.items():
         if key in accepted:
             kept[key] = value
-        elif key in HARMLESS:
-            continue
-        elif key in NEUTRAL and value == NEUTRAL[key]:
-            continue
-        elif key == "renorm_momentum" and not config.get("renorm"):
-            continue
-        elif key == "zero_output_for_mask" and not config.get("return_sequences"):
+        elif key in HARMLESS or key in NEUTRAL and value == NEUTRAL[key] or key == "renorm_momentum" and not config.get("renorm") or key == "zero_output_for_mask" and not config.get("return_sequences"):
             continue
         else:
             raise refuse(layer, cls, key, value)
@@ -281,7 +275,7 @@ def _sequential(config, major, custom_objects) -> dict:
     if isinstance(config, list):  # Keras up to 2.2.0: a bare list of layers
         config = {"layers": config}
     if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
-        raise ValueError(f"A Keras Sequential config needs a list of layers, received {config!r}.")
+        raise ValueError(f"A Keras Sequential config needs a list of layers, received {config!r}.")  # noqa: TRY004
     layers = list(config["layers"])
     out = {"name": config.get("name") or "sequential", "layers": []}
     if layers and layers[0].get("class_name") == "InputLayer":
@@ -345,7 +339,7 @@ def _endpoints(value) -> list:
 
 def _functional(config, major, custom_objects) -> dict:
     if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
-        raise ValueError("A Keras functional model config needs a list of 'layers'.")
+        raise ValueError("A Keras functional model config needs a list of 'layers'.")  # noqa: TRY004
     layers = []
     for entry in config["layers"]:
         translated = translate_layer(entry, major, custom_objects)

@@ -31,11 +31,30 @@ def read_layer_weights(group, path: str):
 
 def read_named_arrays(group, names, path: str) -> list:
     """The datasets ``names`` of ``group`` as arrays, in that order."""
+    from kerasque.saving.keras_archive import read_dataset
+
+    return [(name, read_dataset(group, name, path)) for name in names]
+
+
+def read_checked_weights(group, model, path: str) -> list:
+    """``[(layer, [(name, array), ...]), ...]`` for the model's layers, shapes checked first."""
+    from kerasque.saving.keras_archive import read_dataset
+
+    layers = {layer.name: layer for layer in model.layers}
     out = []
-    for name in names:
-        if name not in group:
-            raise ValueError(f"{path!r}: {group.name!r} lists {name!r} but has no such dataset.")
-        out.append((name, np.asarray(group[name][()])))
+    for name in hdf5.read_list_attr(group, "layer_names") or []:
+        layer = layers.get(name)
+        if layer is None or name not in group:
+            continue
+        names = hdf5.read_list_attr(group[name], "weight_names") or []
+        expected = [v.get_value(borrow=True).shape for v in layer.weights]
+        if len(names) != len(expected):
+            raise ValueError(
+                f"{path!r}: layer {name!r} ({type(layer).__name__}) has {len(expected)} weights, "
+                f"the file holds {len(names)} {names}."
+            )
+        out.append((name, [(w, read_dataset(group[name], w, path, shape))
+                           for w, shape in zip(names, expected)]))
     return out
 
 
@@ -49,7 +68,7 @@ def _version(f) -> str:
 
 
 # -- full models -------------------------------------------------------------
-def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002 - Keras's name
+def load_model(filepath, custom_objects=None, compile=True):
     """Rebuild a model from a Keras ``.h5`` file (see the module docstring)."""
     path = os.fspath(filepath)
     with hdf5.open_h5(path) as f:
@@ -62,20 +81,17 @@ def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002 - Ker
             )
         if "model_weights" not in f:
             raise ValueError(f"{path!r} has a model_config but no 'model_weights' group.")
-        weights = read_layer_weights(f["model_weights"], path)
         train_config = hdf5.read_json_attr(f, "training_config", path)
+    # The model first: its weights' shapes are checked before any dataset is read.
+    translated = keras_format.translate(config, version, custom_objects)
+    model = serialization.deserialize_layer(translated, custom_objects)
+    with hdf5.open_h5(path) as f:
+        weights = read_checked_weights(f["model_weights"], model, path)
         optimizer = None
         if "optimizer_weights" in f:
             group = f["optimizer_weights"]
             names = hdf5.read_list_attr(group, "weight_names") or []
             optimizer = [value for _, value in read_named_arrays(group, names, path)]
-    return build(config, version, weights, train_config, optimizer, path, custom_objects, compile)
-
-
-def build(config, version, weights, train_config, optimizer, path, custom_objects, compile):  # noqa: A002
-    """A kerasque model from what a Keras file holds (shared by ``.h5`` and ``.keras``)."""
-    translated = keras_format.translate(config, version, custom_objects)
-    model = serialization.deserialize_layer(translated, custom_objects)
     assign_by_name(model, weights, path)
     if compile and train_config:
         compile_like_keras(model, train_config, optimizer, [n for n, _ in weights], version, path,
@@ -112,7 +128,7 @@ def load_weights(model, filepath, by_name: bool = False, skip_mismatch: bool = F
         raise ValueError("skip_mismatch=True needs by_name=True (as in Keras).")
     model._ensure_graph()
     with hdf5.open_h5(path) as f:
-        group = f["model_weights"] if "model_weights" in f else f
+        group = f.get("model_weights", f)
         saved = read_layer_weights(group, path)
     if skip_mismatch:
         saved = _without_mismatches(model, saved, path)
