@@ -58,35 +58,36 @@ def main(argv=None):
     tokens = bs * (bench.SEQ if w == "B" else 1)
     runner.first_batch(x, y)
     runner.train_epoch(x, y)
-    train = model._function("train")
+    train = model.make_train_function()
+    on_device = args.mode.upper() == "JAX"
     xb, yb = x[:bs], y[:bs]
 
     t_fit = timed(lambda: runner.train_epoch(x, y), args.reps) / args.batches
     t_call = timed(lambda: train(xb, yb), args.reps, inner=args.batches)
-    if train.on_device:
+    if on_device:
         import jax
 
         def dispatched():
             out = None
             for _ in range(args.batches):
-                out = train.call_async(xb, yb)
+                out = train.dispatch(xb, yb)
             jax.block_until_ready(out)
 
         t_async = timed(dispatched, args.reps) / args.batches
     print(f"mode {args.mode}, workload {w}: one batch of {tokens} {'tokens' if w == 'B' else 'samples'}")
     print(f"  fit loop, per batch           {t_fit * 1e3:8.2f} ms  ({tokens / t_fit:,.0f} /s)")
     print(f"  compiled train call           {t_call * 1e3:8.2f} ms  ({tokens / t_call:,.0f} /s)")
-    if train.on_device:
+    if on_device:
         print(f"  train calls, not waiting      {t_async * 1e3:8.2f} ms  ({tokens / t_async:,.0f} /s)")
 
     if args.mode.upper() == "JAX":
         import jax
 
-        from kerasque.engine.jax_generators import rng_value
+        from kerasque.engine.jax.generators import rng_value
 
-        spec = train.fn._last  # the specialization in use (an _ExportedSpec)
-        rng_args = [rng_value(r) for r in train.fn.rngs]
-        inputs = [np.asarray(xb, v.dtype) for v, xb in zip(train.fn.inputs, (xb, yb))]
+        spec = train._last  # the specialization in use (an _ExportedSpec)
+        rng_args = [rng_value(r) for r in train.rngs]
+        inputs = [np.asarray(xb, v.dtype) for v, xb in zip(train.inputs, (xb, yb))]
         values = [c[0] for c in spec.shared]
 
         def pure():
@@ -106,13 +107,13 @@ def main(argv=None):
               + ", ".join(f"{len(e.params['jaxpr'].eqns)} eqns x {e.params['length']} steps"
                           for e in jaxpr.eqns if e.primitive.name == "scan"))
 
-    stoch = model._function("predict_stochastic")
+    stoch = model.make_predict_function(training=True)
     stoch(xb)
     t_fwd = timed(lambda: stoch(xb), args.reps, inner=args.batches)
     print(f"  forward only (MC predictor)   {t_fwd * 1e3:8.2f} ms")
 
     if args.pytensor_profile:
-        fn = train.fn
+        fn = train.fn  # a HostFunction wraps the PyTensor function
         fn.profile.summary(file=sys.stdout, n_ops_to_print=15, n_apply_to_print=15)
 
 

@@ -7,6 +7,10 @@ A. MLP 784-512-512-10, ReLU, Dropout(0.5) after each hidden layer, softmax
 B. GRU character language model: vocabulary 65, Embedding 64, GRU 256 with
    DropConnect on the recurrent kernel only (one mask per batch), sequences
    of 50, batch 32, a softmax at every step, Adam.
+C. LSTM character language model: B's shapes with an LSTM 256 and weight-drop
+   (DropConnect on the recurrent kernel, one mask per batch) as in AWD-LSTM;
+   Keras 3 runs ``LSTM(recurrent_dropout=)`` (its nearest built-in), PyTorch
+   ``nn.LSTM`` with the same weight-drop.
 
 Each framework/mode runs in its own long-lived worker process (so thread
 pools and caches never interfere); the driver asks the workers in turn for
@@ -46,8 +50,9 @@ MODES = ("NUMBA", "C", "JAX", "FAST_COMPILE")
 # an order of magnitude slower; measure it on request with --modes.
 DEFAULT_MODES = ("NUMBA", "C", "JAX")
 # Per timed chunk: batches of training, and (A only) batches of inference.
-CHUNK = {"A": {"train": 50, "infer": 100}, "B": {"train": 8}}
-BATCH = {"A": 128, "B": 32}
+CHUNK = {"A": {"train": 50, "infer": 100}, "B": {"train": 8}, "C": {"train": 8}}
+BATCH = {"A": 128, "B": 32, "C": 32}
+TITLES = {"A": "A: MLP 784-512-512-10", "B": "B: GRU char-LM", "C": "C: LSTM char-LM, weight-drop"}
 SEQ, VOCAB, EMBED, UNITS = 50, 65, 64, 256
 DROP_A, DROP_B = 0.5, 0.3  # Dropout rate (A), DropConnect / recurrent_dropout rate (B)
 LR = 1e-3
@@ -104,7 +109,7 @@ def mlp_flops_per_sample() -> float:
 # ---------------------------------------------------------------------------
 class KerasqueRunner:
     def __init__(self, workload, mode):
-        from kerasque.layers import GRU, Dense, DropConnect, Dropout, Embedding
+        from kerasque.layers import GRU, LSTM, Dense, DropConnect, Dropout, Embedding
         from kerasque.models import Sequential
         from kerasque.optimizers import Adam
         from kerasque.utils import set_random_seed
@@ -118,9 +123,10 @@ class KerasqueRunner:
                 Dense(10, activation="softmax"),
             ])
         else:
+            rnn = GRU if workload == "B" else LSTM
             self.model = Sequential([
                 Embedding(VOCAB, EMBED, input_length=SEQ),
-                DropConnect(GRU(UNITS, return_sequences=True), DROP_B,
+                DropConnect(rnn(UNITS, return_sequences=True), DROP_B,
                             weights=["recurrent_kernel"]),
                 Dense(VOCAB, activation="softmax"),
             ])
@@ -159,7 +165,7 @@ class TorchRunner:
                 nn.Linear(512, 10),
             )
         else:
-            self.model = _TorchCharGRU(torch, nn)
+            self.model = _TorchCharRNN(torch, nn, nn.GRU if workload == "B" else nn.LSTM)
         self.model.to(self.device)
         self.loss = nn.CrossEntropyLoss()  # log-softmax + NLL, fused
 
@@ -205,14 +211,14 @@ class TorchRunner:
         np.concatenate(outs)
 
 
-def _TorchCharGRU(torch, nn):
-    """nn.GRU with weight-drop on weight_hh (AWD-LSTM style: one mask per batch)."""
+def _TorchCharRNN(torch, nn, rnn):
+    """nn.GRU or nn.LSTM with weight-drop on weight_hh (AWD-LSTM style: one mask per batch)."""
 
-    class CharGRU(nn.Module):
+    class CharRNN(nn.Module):
         def __init__(self):
             super().__init__()
             self.embed = nn.Embedding(VOCAB, EMBED)
-            self.gru = nn.GRU(EMBED, UNITS, batch_first=True)
+            self.gru = rnn(EMBED, UNITS, batch_first=True)
             self.out = nn.Linear(UNITS, VOCAB)
 
         def forward(self, x):
@@ -226,7 +232,7 @@ def _TorchCharGRU(torch, nn):
                 h, _ = self.gru(e)
             return self.out(h)
 
-    return CharGRU()
+    return CharRNN()
 
 
 class KerasRunner:
@@ -245,10 +251,11 @@ class KerasRunner:
                 L.Dense(10, activation="softmax"),
             ])
         else:
+            rnn = L.GRU if workload == "B" else L.LSTM
             self.model = keras.Sequential([
                 keras.Input((SEQ,), dtype="int32"),
                 L.Embedding(VOCAB, EMBED),
-                L.GRU(UNITS, return_sequences=True, recurrent_dropout=DROP_B),
+                rnn(UNITS, return_sequences=True, recurrent_dropout=DROP_B),
                 L.Dense(VOCAB, activation="softmax"),
             ])
 
@@ -305,7 +312,7 @@ def worker_main(framework, mode, workload, source):
         t0 = time.perf_counter()
         if cmd == "train":
             runner.train_epoch(x, y)
-            items = len(x) * (SEQ if workload == "B" else 1)
+            items = len(x) * (1 if workload == "A" else SEQ)
         elif cmd == "infer":
             runner.infer(xi)
             items = len(xi)
@@ -564,7 +571,7 @@ def fmt_table(results) -> str:
         torch_v = table.get("torch", {})
         keras_v = table.get("keras", {})
         kinds = ["train"] + (["infer"] if workload == "A" else [])
-        title = "A: MLP 784-512-512-10" if workload == "A" else "B: GRU char-LM"
+        title = TITLES[workload]
         lines.append(f"\n### Workload {title} (medians of {results['reps']} reps)\n")
         head = "| framework / mode |"
         sep = "|---|"
@@ -616,7 +623,7 @@ def _sec(s):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--reps", type=int, default=5, help="timed repetitions per framework (5)")
-    p.add_argument("--workload", choices=["A", "B", "all"], default="all")
+    p.add_argument("--workload", choices=["A", "B", "C", "all"], default="all")
     p.add_argument("--frameworks", default="kerasque,torch,keras",
                    help="comma list from kerasque,torch,keras")
     p.add_argument("--modes", default=",".join(DEFAULT_MODES),
@@ -657,7 +664,7 @@ def main(argv=None):
     for m in modes:
         if m not in MODES:
             p.error(f"unknown mode {m!r}; choose from {', '.join(MODES)}")
-    workloads = ["A", "B"] if args.workload == "all" else [args.workload]
+    workloads = ["A", "B", "C"] if args.workload == "all" else [args.workload]
     blas1 = [m.strip().upper() for m in args.blas1_modes.split(",") if m.strip()]
     combos = available(frameworks, modes, blas1)
     started = time.time()

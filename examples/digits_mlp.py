@@ -3,9 +3,11 @@
 Trains Dense-ReLU-Dropout twice and a softmax with RMSprop, shows the
 progress bar, reports test accuracy, then trains the same network without
 Dropout and prints train vs validation loss side by side so the
-regularization effect is visible.
+regularization effect is visible. Where matplotlib is installed
+(``pip install 'kerasque[plot]'``) it also draws both runs' curves to a PNG.
 
 Run: python examples/digits_mlp.py [--epochs N] [--mode JAX|NUMBA|C|FAST_COMPILE]
+                                   [--plot PATH | --no-plot]
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from kerasque.datasets import digits
 from kerasque.layers import Dense, Dropout
 from kerasque.models import Sequential
 from kerasque.optimizers import RMSprop
-from kerasque.utils import set_random_seed, to_categorical
+from kerasque.utils import plot_history, set_random_seed, to_categorical
 
 
 def build(dropout: float) -> Sequential:
@@ -40,7 +42,7 @@ def train(dropout, data, epochs, mode, verbose):
     start = time.time()
     history = model.fit(x_train, y_train, batch_size=64, epochs=epochs, verbose=verbose,
                         validation_data=(x_test, y_test))
-    loss, acc = model.evaluate(x_test, y_test)
+    _, acc = model.evaluate(x_test, y_test)
     return model, history.history, acc, time.time() - start
 
 
@@ -48,6 +50,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--mode", default=None, help="compile mode (default: kerasque's)")
+    parser.add_argument("--plot", default="digits_dropout.png",
+                        help="where to draw the loss and accuracy curves (needs matplotlib)")
+    parser.add_argument("--no-plot", dest="plot", action="store_const", const=None)
     args = parser.parse_args()
 
     (x_train, y_train), (x_test, y_test) = digits.load_data()
@@ -70,6 +75,13 @@ def main():
         c, d = without["loss"][e], without["val_loss"][e]
         print(f"{e + 1:>5} | {a:>14.4f} {b:>8.4f} {b - a:>7.4f} | {c:>17.4f} {d:>8.4f} {d - c:>7.4f}")
     print("\n'gap' = validation loss - training loss: the overfitting that Dropout holds back.")
+    if args.plot:
+        runs = {"Dropout(0.2)": with_dropout, "no Dropout": without}
+        try:
+            plot_history(runs, to_file=args.plot, title="digits MLP: train (solid), validation (dashed)")
+            print(f"Curves drawn to {args.plot}")
+        except ImportError as err:
+            print(f"No curves drawn: {err}")
     if acc < 0.95:
         raise SystemExit(f"test accuracy {acc:.4f} is below the 0.95 this demo promises")
 

@@ -39,7 +39,8 @@ def _print_training(info, out) -> None:
 
 def summary(path: str, out=print) -> None:
     """Print the summary of the model (or weights) saved at ``path``."""
-    from kerasque.saving.hdf5 import load_model, read_summary
+    from kerasque.saving.hdf5 import load_model
+    from kerasque.saving.summary import read_summary
 
     info = read_summary(path)
     if info["model_config"] is None:
@@ -61,6 +62,13 @@ def main(argv=None) -> int:
         summary(args.path)
     except (OSError, ValueError, TypeError) as err:
         print(f"error: {err}", file=sys.stderr)
+        return 1
+    except Exception as err:  # noqa: BLE001 - a command line prints errors, not tracebacks
+        print(
+            f"error: {args.path!r} could not be read ({type(err).__name__}: {err}); "
+            "please report this as a kerasque bug.",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -44,8 +44,9 @@ def net():
         model = Sequential([bn1, bn2])
         # A negligible step, so gamma and beta stay put within the tolerances.
         model.compile(SGD(learning_rate=1e-14), "mse", mode=MODE)
-        for kind in ("train", "predict", "predict_stochastic"):
-            model._function(kind)
+        model.make_train_function()
+        model.make_predict_function()
+        model.make_predict_function(training=True)
         phase_fn = K.function([model.inputs[0], K.learning_phase()], model.outputs[0], mode=MODE)
     finally:
         K.set_floatx("float32")
@@ -140,14 +141,10 @@ def test_monte_carlo_prediction_uses_batch_statistics_but_never_moves_the_averag
 def test_only_the_train_function_carries_updates(net):
     model, bn1, bn2, _ = net
 
-    def updated(kind):
-        fn = model._function(kind).fn
-        return {i.variable for i in fn.maker.inputs if i.update is not None}
-
-    assert updated("predict") == set()
-    assert updated("predict_stochastic") == set()
+    assert model.make_predict_function().updated_variables() == set()
+    assert model.make_predict_function(training=True).updated_variables() == set()
     moving = {bn1.moving_mean, bn1.moving_variance, bn2.moving_mean, bn2.moving_variance}
-    assert moving <= updated("train")
+    assert moving <= model.make_train_function().updated_variables()
 
 
 def test_a_symbolic_learning_phase_updates_the_averages_only_when_it_is_one(net):
@@ -168,7 +165,7 @@ def test_one_layer_applied_twice_in_a_graph_is_refused():
     model.compile("sgd", "mse")
     match = r"Two writers update 'batch_normalization_\d+/moving_mean'"
     with pytest.raises(ValueError, match=match):
-        model._function("train")
+        model.make_train_function()
 
 
 # ---------------------------------------------------------------- bad arguments

@@ -107,10 +107,10 @@ def test_symbolic_learning_phase_switches_between_train_and_test():
 def test_model_train_function_draws_fresh_masks_and_predict_none():
     model = Sequential([Dense(64, input_shape=(8,), kernel_initializer="ones"), Dropout(0.5, seed=11)])
     model.compile("sgd", "mse")
-    train = model._function("train")
+    train = model.make_train_function()
     assert len(train.random_nodes()) == 1
-    assert model._function("predict").random_nodes() == []
-    assert model._function("test").random_nodes() == []
+    assert model.make_predict_function().random_nodes() == []
+    assert model.make_test_function().random_nodes() == []
     rng = model.layers[1].rng
     states = []
     for _ in range(2):

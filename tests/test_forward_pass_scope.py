@@ -99,7 +99,7 @@ def test_the_same_direct_state_update_twice_in_one_function_is_refused():
 
 class _Counter(Layer):
     def build(self, input_shape):
-        self.count = self.add_weight("count", (), trainable=False)
+        self.count = self.add_weight("count", (), initializer="zeros", trainable=False)
 
     def call(self, inputs):
         K.add_update(self.count, self.count + 1)

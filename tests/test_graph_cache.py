@@ -5,8 +5,10 @@ import pytensor.tensor as pt
 import pytest
 
 from kerasque import callbacks
-from kerasque.engine import graph_cache, jax_mode
-from kerasque.engine.batches import DeviceBatches, HostBatches, batches_for
+from kerasque.engine.batches import HostBatches
+from kerasque.engine.jax import function as jax_function
+from kerasque.engine.jax import graph_cache
+from kerasque.engine.jax.batches import DeviceBatches, device_batches
 from kerasque.layers import GRU, Dense, DropConnect, Dropout, Embedding
 from kerasque.models import Sequential
 from kerasque.utils import set_random_seed
@@ -33,7 +35,7 @@ def _data(n=32):
 
 
 def _train_spec(model):
-    return model._function("train").fn._last
+    return model.make_train_function()._last
 
 
 def test_a_second_identical_model_loads_the_stored_function_and_trains_identically(cache_dir):
@@ -46,7 +48,7 @@ def test_a_second_identical_model_loads_the_stored_function_and_trains_identical
     second = _mlp()
     loss_second = second.train_on_batch(x, y)
     spec = _train_spec(second)
-    assert isinstance(spec, jax_mode._ExportedSpec)
+    assert isinstance(spec, jax_function._ExportedSpec)
     assert spec._fn is None  # loaded: PyTensor compiled nothing
     assert loss_second == loss_first
     np.testing.assert_array_equal(second.get_weights()[0], first.get_weights()[0])
@@ -55,7 +57,7 @@ def test_a_second_identical_model_loads_the_stored_function_and_trains_identical
     second.train_on_batch(x, y)
     assert not np.array_equal(second.get_weights()[0], before)
     # Introspection compiles the PyTensor function on demand.
-    assert second._function("train").random_nodes()
+    assert second.make_train_function().random_nodes()
 
 
 def test_a_changed_graph_gets_another_key(cache_dir):
@@ -125,7 +127,7 @@ def test_a_scan_graph_is_cacheable_and_loaded(cache_dir):
     first = lm().train_on_batch(x, x)
     model = lm()
     assert model.train_on_batch(x, x) == first
-    assert isinstance(_train_spec(model), jax_mode._ExportedSpec) and _train_spec(model)._fn is None
+    assert isinstance(_train_spec(model), jax_function._ExportedSpec) and _train_spec(model)._fn is None
 
 
 # -- batches and the asynchronous fit ------------------------------------------
@@ -145,9 +147,8 @@ def test_device_batches_follow_the_epoch_order_like_host_batches():
 
 def test_64_bit_data_stays_on_the_host():
     a = np.ones((4, 2))
-    assert isinstance(batches_for([a], ["float64"], True), HostBatches)
-    assert isinstance(batches_for([a], ["float32"], True), DeviceBatches)
-    assert isinstance(batches_for([a], None, False), HostBatches)
+    assert isinstance(device_batches([a], ["float64"]), HostBatches)
+    assert isinstance(device_batches([a], ["float32"]), DeviceBatches)
 
 
 def test_fit_reads_batch_values_only_for_callbacks_that_use_them():

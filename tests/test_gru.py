@@ -6,52 +6,28 @@ weights set by hand. One compiled model serves every forward check.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytensor.tensor as pt
 import pytest
+from conftest import TEST_MODE  # the suite's one mode
+import rnn_reference as reference
 from pytensor.gradient import verify_grad
 from pytensor.graph.replace import clone_replace
+from rnn_reference import sigmoid
 
 from kerasque import backend as K
 from kerasque.engine.modes import pytensor_mode
 from kerasque.layers import GRU, Dense, Embedding, Input
 from kerasque.models import Model, Sequential
 
-TEST_MODE = os.environ.get("KERASQUE_TEST_MODE", "FAST_COMPILE")
 B, T, D, U, V = 3, 5, 4, 3, 6
-
-
-def sigmoid(a):
-    return 1.0 / (1.0 + np.exp(-a))
 
 
 def numpy_gru(x, kernel, rec, bias, reset_after=True, mask=None, backwards=False):
     """Keras's GRU equations, one step at a time: (sequence in processing order, last state)."""
-    u = rec.shape[0]
-    h = np.zeros((x.shape[0], u))
-    steps = range(x.shape[1] - 1, -1, -1) if backwards else range(x.shape[1])
-    outs = []
-    for t in steps:
-        xp = x[:, t] @ kernel
-        if reset_after:
-            xp, hu = xp + bias[0], h @ rec + bias[1]
-            z = sigmoid(xp[:, :u] + hu[:, :u])
-            r = sigmoid(xp[:, u:2 * u] + hu[:, u:2 * u])
-            cand = np.tanh(xp[:, 2 * u:] + r * hu[:, 2 * u:])
-        else:
-            xp = xp + bias
-            z = sigmoid(xp[:, :u] + h @ rec[:, :u])
-            r = sigmoid(xp[:, u:2 * u] + h @ rec[:, u:2 * u])
-            cand = np.tanh(xp[:, 2 * u:] + (r * h) @ rec[:, 2 * u:])
-        new = z * h + (1 - z) * cand
-        if mask is not None:
-            m = mask[:, t, None]
-            new = m * new + (1 - m) * h
-        h = new
-        outs.append(h)
-    return np.stack(outs, axis=1), h
+    seq, (last,) = reference.run("gru", x, [kernel, rec, bias], mask=mask, backwards=backwards,
+                                 reset_after=reset_after)
+    return seq, last
 
 
 def randomize(layer, rng, scale=0.5):

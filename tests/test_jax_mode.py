@@ -51,7 +51,7 @@ def test_jax_mode_predicts_deterministically_without_random_nodes():
     model = _dropout_model()
     x = np.ones((5, 4), "float32")
     np.testing.assert_array_equal(model.predict(x), model.predict(x))
-    assert model._function("predict").random_nodes() == []
+    assert model.make_predict_function().random_nodes() == []
     assert isinstance(model.predict(x), np.ndarray)
 
 
@@ -77,20 +77,20 @@ def test_jax_mode_trains_a_dropconnect_gru_and_compiles_one_graph_per_batch_shap
     assert np.all(np.isfinite(history.history["loss"]))
     assert history.history["loss"][-1] < history.history["loss"][0]
     # Batches of 4, 4 and 2: two specializations of one train function.
-    assert len(model._function("train").fn._specs) == 2
+    assert model.make_train_function().specializations == 2
     a, b = model.predict(x, training=True), model.predict(x, training=True)
     assert not np.array_equal(a, b)
 
 
 def test_jax_mode_graph_introspection_before_the_first_call_compiles_nothing():
     model = _dropout_model()
-    train, predict = model._function("train"), model._function("predict")
+    train, predict = model.make_train_function(), model.make_predict_function()
     # The rewritten graph with the declared shapes, before any specialization.
     assert len(train.random_nodes()) == 1
     assert predict.random_nodes() == []
-    assert train.fn._specs == {} and predict.fn._specs == {}
+    assert train.specializations == 0 and predict.specializations == 0
     model.predict(np.ones((3, 4), "float32"))
-    assert predict.random_nodes() == [] and len(predict.fn._specs) == 1
+    assert predict.random_nodes() == [] and predict.specializations == 1
 
 
 def test_jax_mode_computes_float64_in_64_bits_without_changing_jax_globally():

@@ -52,8 +52,8 @@ def test_training_draws_fresh_masks_and_prediction_has_no_random_node(mode):
     losses = [model.train_on_batch(x, np.zeros((6, 8), "float32")) for _ in range(3)]
     # Same weights, same data: the losses differ only through the masks.
     assert len(set(losses)) == 3
-    assert len(model._function("train").random_nodes()) == 1
-    assert model._function("predict").random_nodes() == []
+    assert len(model.make_train_function().random_nodes()) == 1
+    assert model.make_predict_function().random_nodes() == []
     kernel, bias = model.layers[0].get_weights()
     np.testing.assert_allclose(model.predict(x), x @ kernel + bias, rtol=1e-5, atol=1e-6)
 

@@ -2,19 +2,19 @@
 
 import json
 import math
-import os
 
 import numpy as np
 import pytensor.tensor as pt
 import pytest
+
+# Module fixtures run before the per-test fixture that sets the mode.
+from conftest import TEST_MODE as MODE  # the suite's one mode
 
 from kerasque import backend as K
 from kerasque.layers import Dense, Flatten, GaussianDropout, GaussianNoise, Input, SpatialDropout1D
 from kerasque.models import Sequential
 from kerasque.optimizers import SGD
 
-# Module fixtures run before the per-test fixture that sets the mode.
-MODE = os.environ.get("KERASQUE_TEST_MODE", "FAST_COMPILE")
 BATCH, TIME, CHANNELS = 100, 6, 50
 N = BATCH * TIME * CHANNELS
 
@@ -134,7 +134,7 @@ def test_two_calls_of_the_compiled_train_function_draw_different_noise(model):
 
 
 def test_prediction_is_the_identity_with_no_random_node(model):
-    predict = model._function("predict")
+    predict = model.make_predict_function()
     assert predict.random_nodes() == []
     x = np.random.default_rng(1).normal(size=(5, TIME, 4)).astype("float32")
     kernel, bias = model.layers[-1].get_weights()

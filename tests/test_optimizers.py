@@ -70,15 +70,15 @@ def test_optimizer_matches_numpy_over_several_steps(name, cfg):
 def test_optimizer_names_give_defaults_and_unknown_names_list_valid_ones():
     assert isinstance(optimizers.get("adam"), optimizers.Adam)
     assert optimizers.get("rmsprop").learning_rate == pytest.approx(0.001)
-    with pytest.raises(ValueError, match=r"Unknown optimizer 'adma'. Did you mean 'adam'\?.*'adagrad', 'adam', 'rmsprop', 'sgd'"):
-        optimizers.get("adma")
+    with pytest.raises(ValueError, match=r"Unknown optimizer 'sdg'. Did you mean 'sgd'\?.*'adadelta', 'adagrad', 'adam', 'adamax', 'nadam', 'rmsprop', 'sgd'"):
+        optimizers.get("sdg")
 
 
 def test_bad_optimizer_arguments_are_refused():
-    with pytest.raises(ValueError, match=r"SGD: learning_rate must be a number > 0, received -1"):
+    with pytest.raises(ValueError, match=r"SGD: learning_rate must be a finite number >= 0, received -1"):
         optimizers.SGD(learning_rate=-1)
-    with pytest.raises(TypeError, match=r"Adam got an unexpected keyword argument 'lr'"):
-        optimizers.Adam(lr=0.1)
+    with pytest.raises(TypeError, match=r"Adam got an unexpected keyword argument 'lrate'"):
+        optimizers.Adam(lrate=0.1)
 
 
 def test_learning_rate_changes_without_recompiling():
@@ -86,8 +86,8 @@ def test_learning_rate_changes_without_recompiling():
     model = Sequential([Dense(1, input_shape=(1,))])
     model.compile(opt, "mse")
     model.train_on_batch(np.ones((1, 1)), np.ones((1, 1)))
-    fn = model._function("train")
+    fn = model.make_train_function()
     opt.learning_rate = 0.5
     assert opt._lr.get_value() == pytest.approx(0.5)
     model.train_on_batch(np.ones((1, 1)), np.ones((1, 1)))
-    assert model._function("train") is fn
+    assert model.make_train_function() is fn

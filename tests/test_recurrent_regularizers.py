@@ -8,11 +8,11 @@ Each model compiles once (module fixtures) and serves several tests.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytensor.tensor as pt
 import pytest
+from conftest import TEST_MODE  # the suite's one mode
+import rnn_reference as reference
 from pytensor.gradient import verify_grad
 from pytensor.graph.replace import clone_replace
 
@@ -22,7 +22,6 @@ from kerasque.layers import GRU, Dense, DropConnect, Embedding, Input, ZoneOut
 from kerasque.models import Model, Sequential
 from kerasque.optimizers import Adam
 
-TEST_MODE = os.environ.get("KERASQUE_TEST_MODE", "FAST_COMPILE")
 BIG = 50.0  # a gate bias that saturates sigmoid: z = 0 or r = 1
 
 
@@ -44,23 +43,9 @@ def gru_weights(units, dim, kernel_h=0.0, rec_h=0.0, bias_h=0.0, r_bias=0.0):
     return [kernel, rec, bias]
 
 
-def sigmoid(a):
-    return 1.0 / (1.0 + np.exp(-a))
-
-
 def numpy_gru_zoneout(x, kernel, rec, bias, rate):
     """Keras's GRU (reset_after=True) with ZoneOut's expectation rule at each step."""
-    u = rec.shape[0]
-    h = np.zeros((x.shape[0], u))
-    outs = []
-    for t in range(x.shape[1]):
-        xp, hu = x[:, t] @ kernel + bias[0], h @ rec + bias[1]
-        z = sigmoid(xp[:, :u] + hu[:, :u])
-        r = sigmoid(xp[:, u:2 * u] + hu[:, u:2 * u])
-        new = z * h + (1 - z) * np.tanh(xp[:, 2 * u:] + r * hu[:, 2 * u:])
-        h = rate * h + (1 - rate) * new
-        outs.append(h)
-    return np.stack(outs, axis=1)
+    return reference.run("gru", x, [kernel, rec, bias], zoneout=[rate])[0]
 
 
 # ------------------------------------------------------ variational dropout
@@ -118,7 +103,7 @@ def test_dropout_gru_is_deterministic_at_inference(variational):
     x = np.random.default_rng(0).normal(size=(4, VT, VU)).astype("float32")
     gru.set_weights(gru_weights(VU, VU, kernel_h=0.3))
     np.testing.assert_array_equal(model.predict(x), model.predict(x))
-    assert model._function("predict").random_nodes() == []
+    assert model.make_predict_function().random_nodes() == []
 
 
 # ---------------------------------------------------------------- ZoneOut
@@ -167,7 +152,7 @@ def test_zoneout_inference_is_the_expected_update(zoneout):
     x = rng.normal(size=(3, ZT, 1)).astype("float32")
     expected = numpy_gru_zoneout(x, *gru.get_weights(), rate=RATE)
     np.testing.assert_allclose(model.predict(x), expected, atol=1e-5)
-    assert model._function("predict").random_nodes() == []
+    assert model.make_predict_function().random_nodes() == []
 
 
 def test_zoneout_with_rate_zero_is_the_plain_gru():
@@ -219,7 +204,7 @@ def test_dropconnect_mean_inference_equals_the_wrapped_layer(dropconnect_dense):
     inference = model.predict(x)
     # Inverted scaling: E[M W / p] = W, so inference is the wrapped layer with W itself.
     np.testing.assert_allclose(inference, x @ w, rtol=1e-4, atol=1e-4)
-    assert model._function("predict").random_nodes() == []
+    assert model.make_predict_function().random_nodes() == []
     mean, std = model.predict_uncertainty(x, samples=200)
     assert (std > 0).all()
     assert np.all(np.abs(mean - inference) < 5 * std / np.sqrt(200) + 1e-4)
@@ -371,8 +356,8 @@ def test_train_function_draws_new_masks_for_every_regularizer_at_every_call(regu
 def test_prediction_is_deterministic_and_has_no_random_node(regularized):
     model, _, x, _ = regularized
     np.testing.assert_array_equal(model.predict(x[:8]), model.predict(x[:8]))
-    assert model._function("predict").random_nodes() == []
-    assert model._function("train").random_nodes() != []
+    assert model.make_predict_function().random_nodes() == []
+    assert model.make_train_function().random_nodes() != []
 
 
 def test_regularized_gru_model_cuts_its_training_loss(regularized):
@@ -387,8 +372,9 @@ def test_regularized_gru_model_cuts_its_training_loss(regularized):
 # ----------------------------------------------------------------- errors
 
 def test_zoneout_rejects_a_non_recurrent_layer():
-    with pytest.raises(TypeError, match=r"ZoneOut 'z': ZoneOut wraps a recurrent layer \(GRU, or "
-                                        r"DropConnect around a GRU\), received Dense 'd'"):
+    with pytest.raises(TypeError, match=r"ZoneOut 'z': ZoneOut wraps a recurrent layer \(an RNN "
+                                        r"such as LSTM or GRU, or a wrapper of one\), received "
+                                        r"Dense 'd', which has no state to keep"):
         ZoneOut(Dense(3, name="d"), 0.1, name="z")
     with pytest.raises(TypeError, match="received DropConnect 'dc', which has no state to keep"):
         ZoneOut(DropConnect(Dense(3), 0.1, name="dc"), 0.1)
@@ -396,19 +382,21 @@ def test_zoneout_rejects_a_non_recurrent_layer():
         ZoneOut("gru", 0.1)
 
 
-def test_dropconnect_rejects_a_layer_without_kernels():
-    with pytest.raises(TypeError, match=r"DropConnect 'dc': DropConnect wraps a layer with weight "
-                                        r"matrices it can replace \(Dense, GRU\), received "
-                                        r"Embedding 'emb', which has no kernel to drop"):
-        DropConnect(Embedding(10, 4, name="emb"), 0.5, name="dc")
-    with pytest.raises(TypeError, match=r"ZoneOut\(DropConnect\(GRU\(...\), rate\), rate\)"):
-        DropConnect(ZoneOut(GRU(4), 0.1), 0.5)
+def test_dropconnect_names_the_weights_of_a_layer_without_kernels_when_built():
+    layer = DropConnect(Embedding(10, 4, name="emb"), 0.5, name="dc")
+    with pytest.raises(ValueError, match=r"DropConnect 'dc': Embedding 'emb' has no kernel or "
+                                         r"recurrent_kernel to drop by default; name the weights "
+                                         r"to drop with weights=\[...\] from \['embeddings'\]"):
+        layer(Input(shape=(3,), dtype="int32"))
+    embedding = DropConnect(Embedding(10, 4), 0.5, weights=["embeddings"])
+    embedding(Input(shape=(3,), dtype="int32"))
+    assert embedding.dropped_names == ["embeddings"]
 
 
 def test_dropconnect_rejects_unknown_weight_names():
-    with pytest.raises(ValueError, match=r"DropConnect 'dc': GRU 'g' has no droppable weight "
-                                         r"'bias'; choose from \['kernel', 'recurrent_kernel'\]"):
-        DropConnect(GRU(4, name="g"), 0.5, weights=["bias"], name="dc")
+    with pytest.raises(ValueError, match=r"DropConnect 'dc': GRU 'g' has no weight 'gamma'; "
+                                         r"choose from \['kernel', 'recurrent_kernel', 'bias'\]"):
+        DropConnect(GRU(4, name="g"), 0.5, weights=["gamma"], name="dc")
     with pytest.raises(TypeError, match="weights must be a non-empty list"):
         DropConnect(GRU(4), 0.5, weights="kernel")
 

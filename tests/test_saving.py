@@ -15,6 +15,7 @@ import sys
 import h5py
 import numpy as np
 import pytest
+from conftest import TEST_MODE
 
 import kerasque
 from kerasque import backend as K
@@ -23,9 +24,12 @@ from kerasque.callbacks import ModelCheckpoint
 from kerasque.engine.base_layer import Layer
 from kerasque.layers import (
     GRU,
+    LSTM,
+    RNN,
     Activation,
     Add,
     BatchNormalization,
+    Bidirectional,
     Concatenate,
     Dense,
     DropConnect,
@@ -34,16 +38,18 @@ from kerasque.layers import (
     Flatten,
     GaussianDropout,
     GaussianNoise,
+    GRUCell,
     Input,
+    LSTMCell,
+    SimpleRNN,
     SpatialDropout1D,
+    StackedRNNCells,
     TimeDistributed,
     ZoneOut,
 )
 from kerasque.models import Model, Sequential, load_model
-from kerasque.saving import deserialize_layer, hdf5, serialize_layer
+from kerasque.saving import deserialize_layer, h5_attrs, hdf5, serialize_layer
 from kerasque.utils import generic, set_random_seed
-
-from conftest import TEST_MODE
 
 # Compiling GRU's scan with the C linker probes for BLAS once per process and
 # warns when it finds none (as tests/test_gru.py notes); that is the machine's
@@ -73,7 +79,7 @@ def _rich_data(n=8):
 
 
 def _states(model) -> dict:
-    return {r.name: hdf5.generator_state(r) for r in model.rngs}
+    return model.get_training_state()["generator_states"]
 
 
 def _advance_generators(model) -> None:
@@ -150,10 +156,12 @@ def test_file_has_keras_layout_readable_with_plain_h5py(trained):
         state = f["training_state"]
         assert state.attrs["epoch"] == 1
         assert state.attrs["learning_rate"] == model.optimizer.learning_rate
-        assert json.loads(state.attrs["shuffle_rng"]) == model._shuffle_rng.bit_generator.state
+        live = model.get_training_state()
+        assert json.loads(state.attrs["shuffle_rng"]) == live["shuffle_rng"]
         dropout = next(layer for layer in model.layers if isinstance(layer, Dropout))
         generators = json.loads(state.attrs["generator_states"])
-        assert generators == {dropout.name: [hdf5.generator_state(dropout.rng)]}
+        assert generators == {dropout.name: [dropout.rng.get_value().bit_generator.state]}
+        assert generators == live["generator_states"]
 
 
 def test_loaded_model_predicts_bit_identically_and_keeps_training_state(trained):
@@ -166,7 +174,8 @@ def test_loaded_model_predicts_bit_identically_and_keeps_training_state(trained)
         np.testing.assert_array_equal(a, b)
     assert loaded.optimizer.learning_rate == model.optimizer.learning_rate
     assert _states(loaded) == _states(model)
-    assert loaded._shuffle_rng.bit_generator.state == model._shuffle_rng.bit_generator.state
+    assert (loaded.get_training_state()["shuffle_rng"]
+            == model.get_training_state()["shuffle_rng"])
     assert loaded.epoch == 1
 
 
@@ -221,6 +230,12 @@ LAYER_CASES = {
     "ZoneOut": ((3, 2), None, lambda: ZoneOut(
         DropConnect(GRU(3, return_sequences=True), 0.3, weights=["recurrent_kernel"]), 0.2,
         seed=4)),
+    "LSTM": ((3, 2), None, lambda: LSTM(3, recurrent_dropout=0.2, return_sequences=True,
+                                        seed=6)),
+    "SimpleRNN": ((3, 2), None, lambda: SimpleRNN(3, dropout=0.1, seed=7)),
+    "RNN": ((3, 2), None, lambda: RNN(StackedRNNCells([GRUCell(2), LSTMCell(3)]))),
+    "Bidirectional": ((3, 2), None, lambda: Bidirectional(
+        ZoneOut(LSTM(2, return_sequences=True), 0.1, cell_rate=0.3), merge_mode="sum")),
     "Concatenate": ([(4,), (2,)], None, lambda: Concatenate(axis=-1)),
     "Add": ([(4,), (4,)], None, lambda: Add()),
     "Subtract": ([(4,), (4,)], None, lambda: layers.Subtract()),
@@ -248,7 +263,9 @@ LAYER_CASES = {
         0.2, data_format="channels_first", seed=1)),
 }
 # Base classes, not layers a user puts in a model (InputLayer is in every functional test).
-NOT_LAYERS = {"Layer", "InputLayer", "Wrapper", "StochasticLayer"}
+# Cells run inside an RNN layer.
+NOT_LAYERS = {"Layer", "InputLayer", "Wrapper", "StochasticLayer", "GRUCell", "LSTMCell",
+              "SimpleRNNCell", "StackedRNNCells"}
 
 
 def test_every_exported_layer_has_a_round_trip_case():
@@ -296,7 +313,7 @@ def test_model_with_every_layer_type_saves_and_loads_weights_and_generator_state
     assert loaded.get_config() == model.get_config()
     _assert_same_weights(model, loaded)
     assert _states(loaded) == _states(model)
-    assert len(_states(model)) >= 8  # Dropout, noise layers, GRU, DropConnect, ZoneOut
+    assert sum(map(len, _states(model).values())) >= 8  # Dropout, noise, GRU, DropConnect, ZoneOut
 
 
 def test_sequential_nested_and_shared_layers_round_trip(tmp_path):
@@ -401,7 +418,7 @@ def test_failed_save_leaves_previous_file_intact_and_no_temporary_file(tmp_path,
     def explode(*args):
         raise error
 
-    monkeypatch.setattr(hdf5, "_write_training_state", explode)
+    monkeypatch.setattr(hdf5, "write_training_state", explode)
     with pytest.raises(type(error)):
         model.save(path)
     assert path.read_bytes() == before
@@ -642,9 +659,9 @@ def test_string_attributes_stored_as_bytes_read_back(tmp_path):
 def test_list_attributes_over_64_kib_are_split_as_keras_does(tmp_path):
     names = [f"layer_with_a_long_name_{i:06d}" for i in range(3000)]
     with h5py.File(tmp_path / "a.h5", "w") as f:
-        hdf5.write_list_attr(f, "layer_names", names)
+        h5_attrs.write_list_attr(f, "layer_names", names)
         assert "layer_names" not in f.attrs and "layer_names1" in f.attrs
-        assert hdf5.read_list_attr(f, "layer_names") == names
+        assert h5_attrs.read_list_attr(f, "layer_names") == names
 
 
 def test_model_with_long_layer_list_saves_and_loads(tmp_path):

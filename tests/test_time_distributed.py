@@ -61,7 +61,7 @@ def test_inputs_of_higher_rank_fold_every_leading_pair_of_axes():
 def test_inference_equals_the_inner_layer_applied_at_every_step(net):
     model, dense, _ = net
     np.testing.assert_allclose(model.predict(X), _np_dense_per_step(X, dense), rtol=1e-5, atol=1e-6)
-    assert model._function("predict").random_nodes() == []
+    assert model.make_predict_function().random_nodes() == []
 
 
 def test_a_wrapped_dropout_draws_an_independent_mask_for_every_step(net):

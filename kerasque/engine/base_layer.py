@@ -367,7 +367,7 @@ class Layer(NodeAccess):
         key = input_key(inputs)
         found = [value for k, value in self._conditional_losses if k == key]
         targets = variables_of(inputs)
-        return found + [value for value, owner in context.current()._losses
+        return found + [value for value, owner in context.current().loss_records()
                         if owner == self.name and reads_any(value, targets)]
 
     def get_updates_for(self, inputs) -> list:

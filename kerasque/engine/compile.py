@@ -21,63 +21,19 @@ from __future__ import annotations
 import pytensor
 from pytensor.compile.sharedvalue import SharedVariable
 from pytensor.graph.traversal import apply_ancestors
-from pytensor.tensor.random.op import RandomVariable, RandomVariableWithCoreShape
+from pytensor.tensor.random.op import RandomVariable
 from pytensor.tensor.random.type import RandomGeneratorType
 
-from kerasque.engine import jax_mode, modes
-from kerasque.engine.batches import batches_for
-
-
-class Function:
-    """A compiled PyTensor function returning a list of NumPy arrays."""
-
-    def __init__(self, fn, name: str):
-        self.fn = fn
-        self.name = name
-
-    def __call__(self, *args):
-        return self.fn(*args)
-
-    @property
-    def on_device(self) -> bool:
-        """Whether this function runs on JAX (and takes device-side batches)."""
-        return isinstance(self.fn, jax_mode.JaxFunction)
-
-    def call_async(self, *args) -> list:
-        """Call without waiting for the result where the mode allows (JAX).
-
-        The outputs are then JAX arrays (``float()`` or ``numpy.asarray``
-        waits for them), and generator states are written back to the layers
-        only by :func:`kerasque.engine.jax_generators.sync_generators`. In the other
-        modes this is a plain call.
-        """
-        return self.fn.call_async(*args) if self.on_device else self.fn(*args)
-
-    def batches(self, arrays):
-        """A batch source over ``arrays`` for this function (see :mod:`batches`)."""
-        dtypes = [v.dtype for v in self.fn.inputs] if self.on_device else None
-        return batches_for(arrays, dtypes, self.on_device)
-
-    @property
-    def fgraph(self):
-        """The optimized graph (for tests and introspection)."""
-        return self.fn.maker.fgraph
-
-    def random_nodes(self) -> list:
-        """The random draws of the compiled graph.
-
-        The NUMBA mode's rewrites wrap each draw in a
-        ``RandomVariableWithCoreShape`` node, which counts as one draw.
-        """
-        draws = (RandomVariable, RandomVariableWithCoreShape)
-        return [n for n in self.fgraph.apply_nodes if isinstance(n.op, draws)]
+from kerasque.engine import modes
+from kerasque.engine.function import CompiledFunction, HostFunction
+from kerasque.engine.jax import JaxFunction
 
 
 def _describe(var) -> str:
     return repr(var.name) if getattr(var, "name", None) else repr(var)
 
 
-def _merge_updates(updates) -> dict:
+def _merge_updates(updates) -> tuple[dict, dict]:
     merged: dict = {}
     owners: dict = {}
     for item in updates:
@@ -156,8 +112,9 @@ def check_randomness(outputs, updates: dict, owners: dict, draw_owner: dict) -> 
             )
 
 
-def compile_function(inputs, outputs, updates=(), draw_owner=None, mode=None, name=None):
-    """Compile ``inputs -> outputs`` with checked updates.
+def compile_function(inputs, outputs, updates=(), draw_owner=None, mode=None,
+                     name=None) -> CompiledFunction:
+    """Compile ``inputs -> outputs`` with checked updates, in the mode in force.
 
     Parameters
     ----------
@@ -169,19 +126,27 @@ def compile_function(inputs, outputs, updates=(), draw_owner=None, mode=None, na
         Random-variable node -> layer name, used to name layers in errors.
     mode : str or None
         A kerasque mode name (see :mod:`kerasque.engine.modes`).
+    name : str, optional
+
+    Returns
+    -------
+    CompiledFunction
+        A :class:`~kerasque.engine.jax.JaxFunction` in the JAX mode, else a
+        :class:`~kerasque.engine.function.HostFunction`.
     """
     merged, owners = _merge_updates(updates)
     check_randomness(outputs, merged, owners, draw_owner or {})
+    name = name or "function"
     if modes.resolve(mode) == "JAX":
         # Specialized per input shape, generators threaded explicitly (see modes).
-        return Function(jax_mode.jax_function(inputs, outputs, merged, name), name or "function")
-    fn = pytensor.function(
-        list(inputs),
-        list(outputs),
-        updates=list(merged.items()),
-        mode=modes.pytensor_mode(mode),
-        on_unused_input="ignore",
-        allow_input_downcast=True,
-        name=name,
-    )
-    return Function(fn, name or "function")
+        return JaxFunction(inputs, outputs, merged, name, compiler=pytensor_function)
+    fn = pytensor_function(inputs, outputs, updates=list(merged.items()),
+                           mode=modes.pytensor_mode(mode), name=name,
+                           on_unused_input="ignore", allow_input_downcast=True)
+    return HostFunction(fn, name)
+
+
+def pytensor_function(inputs, outputs, updates, mode, name, **options):
+    """The one call of :func:`pytensor.function` in kerasque (every mode's compile ends here)."""
+    return pytensor.function(list(inputs), list(outputs), updates=list(updates), mode=mode,
+                             name=name, **options)

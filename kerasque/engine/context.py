@@ -138,6 +138,10 @@ class ForwardPass:
         """Scalar loss terms recorded in this pass (add them to the objective)."""
         return [value for value, _ in self._losses]
 
+    def loss_records(self) -> list[tuple]:
+        """``(loss term, owner)`` for every term recorded in this pass."""
+        return list(self._losses)
+
     def all_updates(self) -> list[tuple]:
         return self.rng_updates() + self.state_updates()
 
@@ -227,6 +231,14 @@ class DirectCalls:
         frame.losses.append((value, owner or frame.name))
 
     def losses(self) -> list:
+        return []
+
+    def loss_records(self) -> list[tuple]:
+        """Nothing: outside a pass, a call's records live on its outputs' tags."""
+        return []
+
+    def state_updates(self) -> list[tuple]:
+        """Nothing: outside a pass, a call's records live on its outputs' tags."""
         return []
 
     @contextlib.contextmanager

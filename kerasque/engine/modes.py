@@ -9,11 +9,11 @@ choosing between:
     ``benchmarks/README.md``). kerasque compiles one specialization per set
     of input shapes (JAX needs concrete shapes for reshapes, index ranges
     and random draws) and threads generator states through each call
-    explicitly (see :mod:`kerasque.engine.jax_mode`). JAX computes in 32 bits unless
+    explicitly (see :mod:`kerasque.engine.jax`). JAX computes in 32 bits unless
     told otherwise; a function whose graph holds a float64 variable runs
     with 64-bit JAX (``jax.enable_x64``) for its own tracing and calls only,
     so float64 models compute in float64 and the process-wide JAX setting
-    stays as it was (see :mod:`kerasque.engine.jax_linker`).
+    stays as it was (see :mod:`kerasque.engine.jax.linker`).
 ``'NUMBA'``
     PyTensor 3's default, and kerasque's when ``jax`` does not import: every
     op JIT-compiled by Numba. Fast at run time, slow to compile cold (tens
@@ -36,6 +36,7 @@ import os
 
 from pytensor.compile.mode import get_mode
 
+from kerasque.engine.jax.linker import JaxLinker, jax_pytensor_mode
 from kerasque.utils.generic import lookup
 
 MODES = {
@@ -88,7 +89,5 @@ def pytensor_mode(mode: str | None = None):
     """
     name = resolve(mode)
     if name == "JAX":
-        from kerasque.engine.jax_linker import JaxLinker, jax_pytensor_mode
-
         return jax_pytensor_mode(JaxLinker)
     return get_mode(MODES[name])

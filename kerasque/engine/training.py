@@ -1,40 +1,63 @@
 """``Model``: compile, fit, evaluate, predict.
 
-``compile`` only records the optimizer, loss and metrics; each compiled
-function (train, test, predict, stochastic predict) is built on first use
-and reused until the next ``compile`` or a change of layers. Each is built in
-its own forward pass with the phase as a Python bool, so the test and predict
-graphs hold no random node and validation consumes no randomness.
+``compile`` records the optimizer, losses and metrics; they are resolved per
+output (:mod:`kerasque.engine.objectives`) once the model has a graph, and
+each compiled function (train, test, predict, stochastic predict; train and
+test also with sample-weight inputs) is built on first use and reused until
+the next ``compile`` or a change of layers. Each is built in its own forward
+pass with the phase as a Python bool, so the test and predict graphs hold no
+random node and validation consumes no randomness.
+
+The loops live in :mod:`kerasque.engine.fit_loop`, the data sources in
+:mod:`kerasque.engine.feeds`, the checks of user data in
+:mod:`kerasque.engine.data` and of ``fit``'s arguments in
+:mod:`kerasque.engine.fit_args`. This module sees compiled functions only
+through the protocol of :mod:`kerasque.engine.function`, whatever the mode.
 """
 
 from __future__ import annotations
 
-import contextlib
-import inspect
-import signal
-import sys
-import threading
+import itertools
+import warnings
 
 import numpy as np
 import pytensor.tensor as pt
+from pytensor.graph.traversal import ancestors
 
-from kerasque.config import floatx
-from kerasque import losses as losses_mod
-from kerasque import metrics as metrics_mod
 from kerasque import optimizers as optimizers_mod
-from kerasque.callbacks import CallbackList, History, ProgbarLogger, needs_batch_values
-from kerasque.engine import context, modes
+from kerasque.config import floatx
+from kerasque.engine import context, fit_args, modes
 from kerasque.engine.compile import compile_function
-from kerasque.engine.data import check_sample_counts, standardize_inputs, standardize_targets
+from kerasque.engine.data import (
+    check_sample_counts,
+    standardize_inputs,
+    standardize_targets,
+    standardize_weights,
+)
+from kerasque.engine.feeds import ArrayFeed, Batch, GeneratorFeed, SequenceFeed, is_batch_source
+from kerasque.engine.fit_args import params_of
+from kerasque.engine.fit_loop import (
+    BatchLoop,
+    EpochLoop,
+    RunningMean,
+    make_callbacks,
+    mean_over,
+    outputs_over,
+)
 from kerasque.engine.functional import Functional
-from kerasque.engine.jax_generators import sync_generators
+from kerasque.engine.objectives import metrics_names, resolve_outputs, weighted_objective
 from kerasque.engine.symbolic import run_nodes
 from kerasque.engine.tracing import placeholder
-from kerasque.utils.generic import check_kwargs, to_list
+from kerasque.engine.training_state import TrainingState
+from kerasque.utils.data_utils import Sequence
+from kerasque.utils.generic import check_kwargs
 from kerasque.utils.random_state import numpy_generator
 
+_BUILDERS = {"train": "_build_train", "test": "_build_test", "predict": "_build_predict",
+             "predict_stochastic": "_build_predict_stochastic"}
 
-class Model(Functional):
+
+class Model(TrainingState, Functional):
     """A functional model: ``Model(inputs, outputs)``.
 
     Examples
@@ -58,14 +81,25 @@ class Model(Functional):
         self.stop_training = False
         self._mode = None
         self._functions: dict = {}
+        self._compile_config: dict | None = None
+        self._output_specs_cache = None
+        self._collected_trainable_weights = None
         self._shuffle_rng = numpy_generator()
         self.epoch = 0
 
     def _invalidate(self) -> None:
         self._functions = {}
+        self._output_specs_cache = None
 
     def _ensure_graph(self) -> None:
-        """Raise if the model has no graph yet (Sequential without input shape)."""
+        """Hook for models that may lack a graph; a functional model always has one.
+
+        :class:`~kerasque.engine.sequential.Sequential` overrides it to raise
+        a ValueError saying how to give the model an input shape.
+        """
+
+    def _maybe_build_from_data(self, x) -> None:
+        """Hook: build the model from the first data it sees (a functional model is built)."""
 
     def _require_compiled(self, what: str) -> None:
         if not self.compiled:
@@ -75,95 +109,170 @@ class Model(Functional):
             )
 
     # -- compile ----------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, mode=None, **kwargs):
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
+                sample_weight_mode=None, weighted_metrics=None, mode=None, **kwargs):
         """Configure training.
 
         Parameters
         ----------
         optimizer : str or Optimizer
-        loss : str, callable, or a list with one per output
-        metrics : list, optional
-            E.g. ``['accuracy']``.
+        loss : str, callable, list or dict, optional
+            One loss for every output, a list with one per output, or a dict
+            by output name (an output left out, or given None, does not
+            train). ``None`` for a model whose losses all come from
+            ``add_loss``.
+        metrics : list or dict, optional
+            E.g. ``['accuracy']`` for every output, a list of lists, or a
+            dict by output name.
+        loss_weights : list or dict, optional
+            Scalars weighting each output's loss in the total.
+        sample_weight_mode : None, 'temporal', list or dict
+            'temporal': per-step sample weights of shape (samples, steps).
+        weighted_metrics : list or dict, optional
+            Metrics weighted by the sample (or class) weights, logged with a
+            ``weighted_`` prefix.
         mode : str, optional
-            Execution mode ('NUMBA', 'C', 'FAST_COMPILE', 'JAX'); see
+            Execution mode ('JAX', 'NUMBA', 'C', 'FAST_COMPILE'); see
             :mod:`kerasque.engine.modes`.
         """
-        check_kwargs("compile", kwargs, _params(Model.compile))
-        self._ensure_graph()
-        if loss is None:
-            raise ValueError("compile needs loss=, e.g. loss='categorical_crossentropy'.")
+        check_kwargs("compile", kwargs, params_of(Model.compile))
         self.optimizer = optimizers_mod.get(optimizer)
-        loss_list = to_list(loss) if isinstance(loss, (list, tuple)) else [loss] * len(self.outputs)
-        if len(loss_list) != len(self.outputs):
-            raise ValueError(
-                f"compile: model {self.name!r} has {len(self.outputs)} outputs, received "
-                f"{len(loss_list)} losses."
-            )
-        self.loss_functions = [losses_mod.get(l) for l in loss_list]
         self.loss = loss
-        self.metrics = list(metrics or [])
-        self.metric_specs = []
-        for i, out in enumerate(self.outputs):
-            prefix = f"{out.node.layer.name}_" if len(self.outputs) > 1 else ""
-            for m in self.metrics:
-                name, fn = metrics_mod.resolve(m, self.loss_functions[i], out.shape)
-                self.metric_specs.append((i, prefix + name, fn))
+        self.metrics = metrics if metrics is not None else []
+        self.loss_weights = loss_weights
+        self.sample_weight_mode = sample_weight_mode
+        self.weighted_metrics = weighted_metrics
+        self._compile_config = {"loss": loss, "metrics": metrics, "loss_weights": loss_weights,
+                                "sample_weight_mode": sample_weight_mode,
+                                "weighted_metrics": weighted_metrics}
         self._mode = modes.resolve(mode)
         self._functions = {}
+        self._output_specs_cache = None
+        self._collected_trainable_weights = None
         self.compiled = True
+        if self.outputs:  # a Sequential without input shape resolves later
+            self._output_specs()
+
+    def _output_specs(self) -> list:
+        """Losses, weights and metrics per output, resolved once the graph exists."""
+        if self._output_specs_cache is None:
+            self._ensure_graph()
+            specs = resolve_outputs(self, self._compile_config)
+            self._output_specs_cache = specs
+            self.loss_functions = [s.loss for s in specs]
+            if self._collected_trainable_weights is None:
+                self._collected_trainable_weights = list(self.trainable_weights)
+        return self._output_specs_cache
 
     @property
     def metrics_names(self) -> list:
-        return ["loss"] + [name for _, name, _ in getattr(self, "metric_specs", [])]
+        """``['loss', <output>_loss..., metrics...]``: the names of the logged values."""
+        if not self.compiled or (self._output_specs_cache is None and not self.outputs):
+            return ["loss"]
+        return metrics_names(self._output_specs())
+
+    def _check_trainable_weights_consistency(self) -> None:
+        """Warn when ``trainable`` changed since compile (Keras: recompile to apply it)."""
+        collected = self._collected_trainable_weights
+        if collected is not None and set(collected) != set(self.trainable_weights):
+            warnings.warn(
+                "Discrepancy between trainable weights and collected trainable weights: "
+                f"a layer's `trainable` changed after model {self.name!r} was compiled. Call "
+                "model.compile(...) again for the change to take effect.", UserWarning,
+                stacklevel=3)
 
     # -- compiled functions -----------------------------------------------
-    def _function(self, kind: str):
-        if kind not in self._functions:
+    def _function(self, kind: str, weighted: bool = False):
+        key = f"{kind}_weighted" if weighted else kind
+        if key not in self._functions:
             self._ensure_graph()
-            builder = {"train": self._build_train, "test": self._build_test,
-                       "predict": self._build_predict,
-                       "predict_stochastic": self._build_predict_stochastic}[kind]
-            self._functions[kind] = builder()
-        return self._functions[kind]
+            builder = getattr(self, _BUILDERS[kind])
+            self._functions[key] = builder(weighted) if kind in ("train", "test") else builder()
+        return self._functions[key]
+
+    def make_train_function(self):
+        """The compiled training step (built on first use): ``[loss, *metrics]``."""
+        self._require_compiled("make_train_function")
+        return self._function("train")
+
+    def make_test_function(self):
+        """The compiled test step (built on first use): ``[loss, *metrics]``."""
+        self._require_compiled("make_test_function")
+        return self._function("test")
+
+    def make_predict_function(self, training: bool = False):
+        """The compiled predictor; ``training=True``: the Monte Carlo one (fresh masks)."""
+        return self._function("predict_stochastic" if training else "predict")
 
     def _placeholders(self):
         return [placeholder(t, f"x{i}") for i, t in enumerate(self.inputs)]
 
-    def _targets(self):
+    def _targets(self, specs):
         ys = []
-        for i, (out, fn) in enumerate(zip(self.outputs, self.loss_functions)):
-            if losses_mod.TARGETS.get(fn) == "sparse":
+        for i, (out, spec) in enumerate(zip(self.outputs, specs)):
+            if spec.loss is None:
+                continue
+            if spec.sparse:
                 ys.append(pt.tensor(f"y{i}", dtype="int32", shape=out.shape[:-1]))
             else:
                 ys.append(pt.tensor(f"y{i}", dtype=floatx(), shape=out.shape))
         return ys
 
-    def _loss_and_metrics(self, outs, ys):
-        total = sum(fn(y, o) for fn, y, o in zip(self.loss_functions, ys, outs))
-        penalties = self.losses
-        if penalties:
-            total = total + sum(penalties)
-        vals = [fn(ys[i], outs[i]) for i, _, fn in self.metric_specs]
-        return total, vals
+    @staticmethod
+    def _weight_inputs(specs, weighted: bool):
+        if not weighted:
+            return []
+        return [pt.tensor(f"sw{i}", dtype=floatx(), shape=(None, None) if s.temporal else (None,))
+                for i, s in enumerate(specs) if s.loss is not None]
 
-    def _build_train(self):
-        weights = self.trainable_weights
-        if not weights:
-            raise ValueError(f"Model {self.name!r} has no trainable weights to fit.")
+    def _objective(self, specs, outs, masks, ys, ws, fp):
+        """The total loss, and the values logged after it (per-output losses, metrics)."""
+        trained = [i for i, s in enumerate(specs) if s.loss is not None]
+        y_of, w_of = dict(zip(trained, ys)), dict(zip(trained, ws))
+        output_losses, terms, logged = [], [], []
+        for i in trained:
+            value = weighted_objective(specs[i].loss, y_of[i], outs[i], w_of.get(i), masks[i])
+            output_losses.append(value)
+            weight = specs[i].loss_weight
+            terms.append(value if weight == 1.0 else pt.constant(weight, dtype=floatx()) * value)
+        terms += list(fp.losses()) + list(self.losses)
+        if not terms:
+            raise ValueError(
+                f"Model {self.name!r} has no loss to optimize: pass compile(loss=...) or add "
+                "loss terms with add_loss."
+            )
+        total = terms[0]
+        for term in terms[1:]:
+            total = total + term
+        if len(specs) > 1:
+            logged += output_losses
+        for i in trained:
+            for _, fn, weighted in specs[i].metrics:
+                w = w_of.get(i) if weighted else None
+                logged.append(weighted_objective(fn, y_of[i], outs[i], w, masks[i]))
+        return total, logged
+
+    def _build_train(self, weighted=False):
+        specs = self._output_specs()
+        weights = self._collected_trainable_weights
         with context.forward_pass("train") as fp:
-            xs, ys = self._placeholders(), self._targets()
-            outs, _ = run_nodes(self.inputs, xs, self.outputs, True)
-            total, vals = self._loss_and_metrics(outs, ys)
+            xs, ys, ws = self._placeholders(), self._targets(specs), self._weight_inputs(specs, weighted)
+            outs, masks = run_nodes(self.inputs, xs, self.outputs, True)
+            total, logged = self._objective(specs, outs, masks, ys, ws, fp)
+            # Weights the loss does not reach (an output without loss) get no update.
+            reached = set(ancestors([total]))
+            weights = [w for w in weights if w in reached]
             updates = self.optimizer.get_updates(weights, total, self.all_constraints())
-        return compile_function(xs + ys, [total, *vals], updates + fp.all_updates(),
+        return compile_function(xs + ys + ws, [total, *logged], updates + fp.all_updates(),
                                 draw_owner=fp.draw_owner, mode=self._mode, name="train")
 
-    def _build_test(self):
+    def _build_test(self, weighted=False):
+        specs = self._output_specs()
         with context.forward_pass("test") as fp:
-            xs, ys = self._placeholders(), self._targets()
-            outs, _ = run_nodes(self.inputs, xs, self.outputs, False)
-            total, vals = self._loss_and_metrics(outs, ys)
-        return compile_function(xs + ys, [total, *vals], fp.all_updates(),
+            xs, ys, ws = self._placeholders(), self._targets(specs), self._weight_inputs(specs, weighted)
+            outs, masks = run_nodes(self.inputs, xs, self.outputs, False)
+            total, logged = self._objective(specs, outs, masks, ys, ws, fp)
+        return compile_function(xs + ys + ws, [total, *logged], fp.all_updates(),
                                 draw_owner=fp.draw_owner, mode=self._mode, name="test")
 
     def _build_predict(self):
@@ -182,150 +291,198 @@ class Model(Functional):
         return compile_function(xs, outs, fp.rng_updates(), draw_owner=fp.draw_owner,
                                 mode=self._mode, name="predict_stochastic")
 
-    # -- batches ----------------------------------------------------------
-    @staticmethod
-    def _check_batch_size(batch_size) -> int:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, received {batch_size!r}.")
-        return int(batch_size)
+    def _step(self, kind: str, owner: str):
+        """``step(batch)``: dispatch the ``kind`` function on a batch, naming ``owner`` on errors."""
+        def step(batch):
+            fn = self._function(kind, batch.weighted)
+            try:
+                return fn.dispatch(*batch.args)
+            except (ValueError, TypeError, IndexError) as err:
+                raise _data_error(owner, kind, batch, err) from err
+        return step
 
-    def _mean_over_batches(self, fn, arrays, n, batch_size) -> list:
-        feed = fn.batches(arrays)
-        feed.epoch()
-        results = [(fn.call_async(*feed.batch(s, min(s + batch_size, n))), min(batch_size, n - s))
-                   for s in range(0, n, batch_size)]
-        return [float(v) for v in _weighted_sums(results) / n]
-
-    def _prepare(self, x, y):
+    # -- data -------------------------------------------------------------
+    def _standardize(self, x, y, sample_weight=None, class_weight=None):
+        """Checked arrays (inputs, targets, weights), the sample count, and whether weighted."""
+        specs = self._output_specs()
         xs = standardize_inputs(self, x)
-        ys = standardize_targets(self, y)
-        n = check_sample_counts(xs, ys)
-        return xs, ys, n
+        ys = standardize_targets(self, y, specs)
+        check_sample_counts(xs, ys)
+        ws = standardize_weights(specs, ys, sample_weight, class_weight)
+        n = check_sample_counts(xs, ys, ws)
+        return xs + ys + (ws or []), n, ws is not None
+
+    def _batch_of(self, item, owner: str, class_weight=None) -> Batch:
+        """A :class:`Batch` from a generator's or Sequence's ``(x, y[, sample_weight])``."""
+        if not isinstance(item, (tuple, list)) or len(item) not in (2, 3):
+            raise TypeError(
+                f"{owner}: each batch of a generator or Sequence must be a tuple (x, y) or "
+                f"(x, y, sample_weight), received {_describe(item)}."
+            )
+        sw = item[2] if len(item) == 3 else None
+        args, n, weighted = self._standardize(item[0], item[1], sw, class_weight)
+        return Batch(args, n, weighted)
+
+    def _inputs_of(self, item) -> Batch:
+        x = item[0] if isinstance(item, tuple) and len(item) in (1, 2, 3) else item
+        xs = standardize_inputs(self, x)
+        return Batch(xs, check_sample_counts(xs))
+
+    def _source_feed(self, data, owner, steps, shuffle=False, class_weight=None, targets=True):
+        """A feed over a Sequence or a generator."""
+        if targets:
+            def standardize(item):
+                return self._batch_of(item, owner, class_weight)
+        else:
+            standardize = self._inputs_of
+        if isinstance(data, Sequence):
+            return SequenceFeed(data, standardize, shuffle, self._shuffle_rng, steps)
+        return GeneratorFeed(data, standardize, steps, owner)
+
+    def _build_from(self, data):
+        """Give a model without graph its input shape from ``data`` (see ``_maybe_build_from_data``).
+
+        For a generator, the first batch is read here and put back in front.
+        """
+        if not is_batch_source(data) or self.outputs:
+            self._maybe_build_from_data(data)
+            return data
+        if isinstance(data, Sequence):
+            first = data[0]
+        else:
+            first = next(data)
+            data = itertools.chain([first], data)
+        self._maybe_build_from_data(first[0] if isinstance(first, (tuple, list)) else first)
+        return data
 
     # -- public API -------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=32, epochs=1, verbose=1, callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0, **kwargs):
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            max_queue_size=10, workers=1, use_multiprocessing=False, **kwargs):
         """Train for ``epochs`` epochs; returns a :class:`~kerasque.callbacks.History`.
 
-        Ctrl-C stops at the end of the running batch: the model keeps the
-        weights of the last finished batch and ``history.interrupted`` is True.
+        ``x`` may also be a :class:`~kerasque.utils.Sequence` or a generator
+        of ``(x, y[, sample_weight])`` batches (then ``steps_per_epoch`` for
+        a generator). ``max_queue_size``, ``workers`` and
+        ``use_multiprocessing`` are accepted for Keras compatibility; batches
+        are read in the calling thread, in order, so runs are reproducible.
+        Ctrl-C stops at the next batch or epoch boundary: the model keeps
+        the weights of the last finished batch and ``history.interrupted``
+        is True.
         """
-        check_kwargs("fit", kwargs, _params(Model.fit))
+        check_kwargs("fit", kwargs, params_of(Model.fit))
+        x = self._build_from(x)
         self._require_compiled("fit")
-        batch_size = self._check_batch_size(batch_size)
-        for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-                raise ValueError(f"fit: {name} must be a non-negative integer, received {value!r}.")
-        if not 0 <= validation_split < 1:
-            raise ValueError(f"fit: validation_split must be in [0, 1), received {validation_split!r}.")
-        if verbose not in (0, 1, 2):
-            raise ValueError(f"fit: verbose must be 0, 1 or 2, received {verbose!r}.")
-        xs, ys, n = self._prepare(x, y)
-        val = None
+        epochs, initial_epoch = fit_args.check_epochs(epochs, initial_epoch)
+        verbose = fit_args.check_verbose("fit", verbose)
+        steps = fit_args.check_steps("fit", "steps_per_epoch", steps_per_epoch)
+        val_steps = fit_args.check_steps("fit", "validation_steps", validation_steps)
+        shuffle = fit_args.check_shuffle(shuffle)
+        self._check_trainable_weights_consistency()
+        if is_batch_source(x):
+            source = self._source_feed(x, "fit", steps, shuffle, class_weight)
+            validate = self._validator(validation_data, batch_size, val_steps)
+        else:
+            source, validate = self._array_feeds(
+                x, y, sample_weight, class_weight, fit_args.check_batch_size(batch_size), shuffle,
+                fit_args.check_validation_split(validation_split), validation_data, steps, val_steps)
+        return self._run_fit(source, validate, epochs, initial_epoch, verbose, callbacks, batch_size)
+
+    def _array_feeds(self, x, y, sample_weight, class_weight, batch_size, shuffle, split,
+                     validation_data, steps, val_steps):
+        """The training feed over arrays and the validation callable (or None)."""
+        arrays, n, weighted = self._standardize(x, y, sample_weight, class_weight)
+        validate = None
         if validation_data is not None:
-            if not isinstance(validation_data, (list, tuple)) or len(validation_data) != 2:
-                raise ValueError("fit: validation_data must be a tuple (x_val, y_val).")
-            vx, vy, vn = self._prepare(*validation_data)
-            val = (vx + vy, vn)
-        elif validation_split:
-            split = int(n * (1 - validation_split))
-            if split in (0, n):
-                raise ValueError(
-                    f"fit: validation_split={validation_split} leaves no training or no "
-                    f"validation samples out of {n}."
-                )
-            val = ([a[split:] for a in xs + ys], n - split)
-            xs, ys, n = [a[:split] for a in xs], [a[:split] for a in ys], split
-        train = self._function("train")
-        test = self._function("test") if val is not None else None
-        return self._fit_loop(train, test, xs + ys, n, val, batch_size, epochs, verbose,
-                              callbacks, shuffle, initial_epoch)
+            validate = self._validator(validation_data, batch_size, val_steps)
+        elif split:
+            arrays, n, val_arrays, val_n = fit_args.split_validation(arrays, n, split)
+            test = self._function("test", weighted)
+            feed = ArrayFeed(test.batches(val_arrays), val_n, batch_size, weighted=weighted,
+                             steps=val_steps)
+            validate = self._validate_with(feed)
+        train = self._function("train", weighted)
+        source = ArrayFeed(train.batches(arrays), n, batch_size, shuffle, self._shuffle_rng,
+                           weighted, steps)
+        return source, validate
 
-    def _fit_loop(self, train, test, arrays, n, val, batch_size, epochs, verbose,
-                  callbacks, shuffle, initial_epoch):
-        history = History()
+    def _validator(self, data, batch_size, steps):
+        if data is None:
+            return None
+        if is_batch_source(data):
+            return self._validate_with(self._source_feed(data, "fit (validation_data)", steps))
+        vx, vy, vw = fit_args.unpack_validation_data(data)
+        arrays, n, weighted = self._standardize(vx, vy, vw)
+        test = self._function("test", weighted)
+        batch_size = fit_args.check_batch_size(batch_size)
+        return self._validate_with(ArrayFeed(test.batches(arrays), n, batch_size,
+                                             weighted=weighted, steps=steps))
+
+    def _validate_with(self, feed):
         names = self.metrics_names
-        # Batch results not yet read back: in the JAX mode each training call
-        # returns at once and the next batch is dispatched while it computes;
-        # the loss is read when a callback needs it, or at the epoch's end.
-        running = {"sums": np.zeros(len(names)), "seen": 0, "pending": []}
+        step = self._step("test", "fit (validation)")
 
-        def running_logs():
-            if running["pending"]:
-                running["sums"] += _weighted_sums(running["pending"])
-                running["pending"] = []
-            return {k: float(v) for k, v in zip(names, running["sums"] / max(running["seen"], 1))}
+        def validate():
+            return {f"val_{k}": v for k, v in zip(names, mean_over(feed, step, names))}
+        return validate
 
-        cbs = [history] + ([ProgbarLogger(verbose)] if verbose else []) + list(callbacks or [])
-        params = {"epochs": epochs, "samples": n, "batch_size": batch_size, "verbose": verbose,
-                  "steps": -(-n // batch_size), "metrics": names, "running": running_logs}
-        cbl = CallbackList(cbs, self, params)
-        batch_values = needs_batch_values(cbl.callbacks)
-        feed = train.batches(arrays)
-        self.stop_training = False
-        with _interrupt_guard() as interrupted, _synced_generators():
-            cbl.on_train_begin({})
-            for epoch in range(initial_epoch, epochs):
-                running["sums"][:], running["seen"], running["pending"] = 0, 0, []
-                cbl.on_epoch_begin(epoch, {})
-                feed.epoch(self._shuffle_rng.permutation(n) if shuffle else None)
-                for b, start in enumerate(range(0, n, batch_size)):
-                    stop = min(start + batch_size, n)
-                    logs = {"batch": b, "size": stop - start}
-                    cbl.on_batch_begin(b, logs)
-                    vals = train.call_async(*feed.batch(start, stop))
-                    running["pending"].append((vals, stop - start))
-                    running["seen"] += stop - start
-                    if batch_values:
-                        logs = {**logs, **{k: float(v) for k, v in zip(names, vals)}}
-                    cbl.on_batch_end(b, logs)
-                    if self.stop_training or interrupted["flag"]:
-                        break
-                sync_generators()
-                if interrupted["flag"]:
-                    history.interrupted = True
-                    sys.stdout.write(
-                        f"\nTraining interrupted in epoch {epoch + 1}; the model keeps the "
-                        "weights of the last finished batch.\n"
-                    )
-                    break
-                logs = running_logs()
-                if val is not None:
-                    vals = self._mean_over_batches(test, val[0], val[1], batch_size)
-                    logs.update({f"val_{k}": v for k, v in zip(names, vals)})
-                self.epoch = epoch + 1
-                cbl.on_epoch_end(epoch, logs)
-                if self.stop_training:
-                    break
-            cbl.on_train_end({})
+    def _run_fit(self, source, validate, epochs, initial_epoch, verbose, callbacks, batch_size):
+        names = self.metrics_names
+        running = RunningMean(names)
+        by_steps = not isinstance(source, ArrayFeed)
+        params = {"epochs": epochs, "steps": source.steps, "samples": getattr(source, "n", None),
+                  "batch_size": batch_size, "verbose": verbose, "do_validation": validate is not None,
+                  "metrics": names + ([f"val_{k}" for k in names] if validate else []),
+                  "running": running.logs}
+        history, cbl = make_callbacks(self, callbacks, verbose, params, by_steps)
+        loop = BatchLoop(self._step("train", "fit"), cbl, names)
+        EpochLoop(self, source, loop, validate, running, history).run(initial_epoch, epochs)
         return history
 
-    def evaluate(self, x=None, y=None, batch_size=32, verbose=0, **kwargs):
-        """Mean loss (and metrics) over ``x, y``: a float, or ``[loss, *metrics]``."""
-        check_kwargs("evaluate", kwargs, _params(Model.evaluate))
+    def evaluate(self, x=None, y=None, batch_size=32, verbose=0, sample_weight=None, steps=None,
+                 max_queue_size=10, workers=1, use_multiprocessing=False, **kwargs):
+        """Mean loss (and metrics) over ``x, y``: a float, or ``[loss, *metrics]``.
+
+        ``x`` may be a Sequence or a generator of ``(x, y[, sample_weight])``.
+        """
+        check_kwargs("evaluate", kwargs, params_of(Model.evaluate))
+        x = self._build_from(x)
         self._require_compiled("evaluate")
-        batch_size = self._check_batch_size(batch_size)
-        xs, ys, n = self._prepare(x, y)
-        vals = self._mean_over_batches(self._function("test"), xs + ys, n, batch_size)
+        verbose = fit_args.check_verbose("evaluate", verbose)
+        steps = fit_args.check_steps("evaluate", "steps", steps)
+        if is_batch_source(x):
+            feed = self._source_feed(x, "evaluate", steps)
+        else:
+            arrays, n, weighted = self._standardize(x, y, sample_weight)
+            test = self._function("test", weighted)
+            feed = ArrayFeed(test.batches(arrays), n, fit_args.check_batch_size(batch_size),
+                             weighted=weighted, steps=steps)
+        names = self.metrics_names
+        vals = mean_over(feed, self._step("test", "evaluate"), names)
         if verbose:
-            print(" - ".join(f"{k}: {v:.4f}" for k, v in zip(self.metrics_names, vals)))
+            print(" - ".join(f"{k}: {v:.4f}" for k, v in zip(names, vals)))
         return vals[0] if len(vals) == 1 else vals
 
-    def predict(self, x, batch_size=32, verbose=0, training=False, **kwargs):
-        """Outputs for ``x``; ``training=True`` draws fresh masks (Monte Carlo dropout)."""
-        check_kwargs("predict", kwargs, _params(Model.predict))
-        batch_size = self._check_batch_size(batch_size)
-        self._ensure_graph()
-        xs = standardize_inputs(self, x)
-        n = check_sample_counts(xs)
-        fn = self._function("predict_stochastic" if training else "predict")
-        feed = fn.batches(xs)
-        feed.epoch()
-        with _synced_generators():
-            chunks = [fn.call_async(*feed.batch(s, min(s + batch_size, n)))
-                      for s in range(0, n, batch_size)]
-        outs = [np.concatenate([np.asarray(c[i]) for c in chunks])
-                for i in range(len(self.outputs))]
+    def predict(self, x, batch_size=32, verbose=0, steps=None, training=False,
+                max_queue_size=10, workers=1, use_multiprocessing=False, **kwargs):
+        """Outputs for ``x``; ``training=True`` draws fresh masks (Monte Carlo dropout).
+
+        ``x`` may be a Sequence or a generator of ``x`` (or ``(x, y)``) batches.
+        """
+        check_kwargs("predict", kwargs, params_of(Model.predict))
+        x = self._build_from(x)
+        steps = fit_args.check_steps("predict", "steps", steps)
+        kind = "predict_stochastic" if training else "predict"
+        if is_batch_source(x):
+            feed = self._source_feed(x, "predict", steps, targets=False)
+        else:
+            batch_size = fit_args.check_batch_size(batch_size)
+            self._ensure_graph()
+            xs = standardize_inputs(self, x)
+            n = check_sample_counts(xs)
+            feed = ArrayFeed(self._function(kind).batches(xs), n, batch_size, steps=steps)
+        outs = outputs_over(feed, self._step(kind, "predict"), len(self.outputs))
         return outs[0] if len(outs) == 1 else outs
 
     def predict_uncertainty(self, x, samples=30, batch_size=32):
@@ -334,8 +491,7 @@ class Model(Functional):
         One compiled stochastic function serves every pass; each pass draws
         fresh masks from every Dropout, DropConnect and ZoneOut layer.
         """
-        if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 2:
-            raise ValueError(f"predict_uncertainty: samples must be an integer >= 2, received {samples!r}.")
+        samples = fit_args.check_count("predict_uncertainty", "samples", samples, minimum=2)
         draws = [self.predict(x, batch_size=batch_size, training=True) for _ in range(samples)]
         if isinstance(draws[0], list):
             stacks = [np.stack([d[i] for d in draws]) for i in range(len(draws[0]))]
@@ -343,23 +499,59 @@ class Model(Functional):
         stack = np.stack(draws)
         return stack.mean(0), stack.std(0)
 
-    def train_on_batch(self, x, y):
-        """One optimizer step on one batch; returns the loss (or ``[loss, *metrics]``)."""
-        self._require_compiled("train_on_batch")
-        xs, ys, _ = self._prepare(x, y)
-        vals = [float(v) for v in self._function("train")(*xs, *ys)]
-        return vals[0] if len(vals) == 1 else vals
+    # -- generators (Keras 2's names) ----------------------------------------
+    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1, callbacks=None,
+                      validation_data=None, validation_steps=None, class_weight=None,
+                      max_queue_size=10, workers=1, use_multiprocessing=False, shuffle=True,
+                      initial_epoch=0):
+        """:meth:`fit` on a generator or Sequence of ``(x, y[, sample_weight])`` batches."""
+        _check_source("fit_generator", generator)
+        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs,
+                        verbose=verbose, callbacks=callbacks, validation_data=validation_data,
+                        validation_steps=validation_steps, class_weight=class_weight,
+                        shuffle=shuffle, initial_epoch=initial_epoch)
 
-    def test_on_batch(self, x, y):
+    def evaluate_generator(self, generator, steps=None, max_queue_size=10, workers=1,
+                           use_multiprocessing=False, verbose=0):
+        """:meth:`evaluate` on a generator or Sequence."""
+        _check_source("evaluate_generator", generator)
+        return self.evaluate(generator, steps=steps, verbose=verbose)
+
+    def predict_generator(self, generator, steps=None, max_queue_size=10, workers=1,
+                          use_multiprocessing=False, verbose=0):
+        """:meth:`predict` on a generator or Sequence."""
+        _check_source("predict_generator", generator)
+        return self.predict(generator, steps=steps, verbose=verbose)
+
+    # -- one batch ----------------------------------------------------------
+    def train_on_batch(self, x, y, sample_weight=None, class_weight=None):
+        """One optimizer step on one batch; returns the loss (or ``[loss, *metrics]``)."""
+        self._maybe_build_from_data(x)
+        self._require_compiled("train_on_batch")
+        self._check_trainable_weights_consistency()
+        return self._on_batch("train", "train_on_batch", x, y, sample_weight, class_weight)
+
+    def test_on_batch(self, x, y, sample_weight=None):
+        """Loss (and metrics) on one batch, without training."""
+        self._maybe_build_from_data(x)
         self._require_compiled("test_on_batch")
-        xs, ys, _ = self._prepare(x, y)
-        vals = [float(v) for v in self._function("test")(*xs, *ys)]
+        return self._on_batch("test", "test_on_batch", x, y, sample_weight, None)
+
+    def _on_batch(self, kind, owner, x, y, sample_weight, class_weight):
+        args, n, weighted = self._standardize(x, y, sample_weight, class_weight)
+        outs = self._step(kind, owner)(Batch(args, n, weighted))
+        self._function(kind, weighted).flush()
+        vals = [float(v) for v in outs]
         return vals[0] if len(vals) == 1 else vals
 
     def predict_on_batch(self, x):
+        """Outputs for one batch."""
+        self._maybe_build_from_data(x)
         self._ensure_graph()
         xs = standardize_inputs(self, x)
-        outs = self._function("predict")(*xs)
+        outs = self._step("predict", "predict_on_batch")(Batch(xs, check_sample_counts(xs)))
+        self._function("predict").flush()
+        outs = [np.asarray(o) for o in outs]
         return outs[0] if len(outs) == 1 else outs
 
     def summary(self, print_fn=print) -> None:
@@ -402,38 +594,29 @@ class Model(Functional):
         load_weights(self, filepath, by_name=by_name)
 
 
-def _params(method) -> tuple:
-    """Parameter names of ``method``, for "did you mean" hints on bad keywords."""
-    return tuple(p for p in inspect.signature(method).parameters if p not in ("self", "kwargs"))
+def _describe(value) -> str:
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)} item(s)"
+    return type(value).__name__
 
 
-def _weighted_sums(results) -> np.ndarray:
-    """Sum of ``values * size`` over ``(values, size)`` batch results (reads them back)."""
-    return sum(np.array([float(v) for v in vals]) * size for vals, size in results)
+def _check_source(owner: str, data) -> None:
+    if not is_batch_source(data):
+        raise TypeError(
+            f"{owner} expects a generator or a kerasque.utils.Sequence, received "
+            f"{type(data).__name__}; for arrays call {owner.split('_')[0]}(x, y) instead."
+        )
 
 
-@contextlib.contextmanager
-def _synced_generators():
-    """Write pending JAX generator states back when the block ends, however it ends."""
+def _data_error(owner: str, kind: str, batch, err):
+    """``err`` from the compiled code, re-raised naming the user's arguments."""
+    shapes = [tuple(np.shape(a)) for a in batch.args]
+    cls = type(err) if isinstance(err, (ValueError, TypeError)) else ValueError
     try:
-        yield
-    finally:
-        sync_generators()
-
-
-@contextlib.contextmanager
-def _interrupt_guard():
-    """Turn Ctrl-C during fit into a flag read at the next batch boundary."""
-    state = {"flag": False}
-    if threading.current_thread() is not threading.main_thread():
-        yield state
-        return
-
-    def handler(signum, frame):
-        state["flag"] = True
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield state
-    finally:
-        signal.signal(signal.SIGINT, previous)
+        return cls(
+            f"{owner}: the compiled {kind} function failed on a batch of {batch.size} samples "
+            f"(arrays of x, y and sample_weight with shapes {shapes}); check that x, y and "
+            f"sample_weight fit the model's inputs and outputs. The error was: {err}"
+        )
+    except TypeError:  # an exception class with a different constructor
+        return ValueError(f"{owner}: the compiled {kind} function failed: {err}")

@@ -41,8 +41,18 @@ from kerasque.layers.noise import (
     SpatialDropout3D,
 )
 from kerasque.layers.normalization import BatchNormalization
-from kerasque.layers.recurrent import GRU
 from kerasque.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
+from kerasque.layers.rnn import (
+    GRU,
+    LSTM,
+    RNN,
+    GRUCell,
+    LSTMCell,
+    SimpleRNN,
+    SimpleRNNCell,
+    StackedRNNCells,
+)
+from kerasque.layers.rnn.bidirectional import Bidirectional
 from kerasque.layers.stochastic import StochasticLayer
 from kerasque.layers.time_distributed import TimeDistributed
 from kerasque.layers.wrappers import DropConnect, Wrapper, ZoneOut
@@ -105,8 +115,16 @@ __all__ = [
     "SpatialDropout3D",
     # normalization
     "BatchNormalization",
-    # recurrent
+    # rnn
+    "RNN",
     "GRU",
+    "LSTM",
+    "SimpleRNN",
+    "GRUCell",
+    "LSTMCell",
+    "SimpleRNNCell",
+    "StackedRNNCells",
+    "Bidirectional",
     # reshaping
     "Flatten",
     "Permute",

@@ -1,12 +1,15 @@
 r"""Wrappers: layers that change how another layer runs.
 
-:class:`DropConnect` drops entries of the wrapped layer's weight matrices;
-:class:`ZoneOut` makes units of a recurrent layer keep their previous value.
-Both draw every mask outside the recurrent loop and hand it to the wrapped
-layer: DropConnect passes masked weights (constant over the sequence, so the
-loop sees them as non-sequences) and ZoneOut passes one ``(time, batch,
-units)`` tensor of per-step masks (a sequence of the loop). They compose:
-``ZoneOut(DropConnect(GRU(128), 0.5), 0.1)``.
+:class:`DropConnect` drops entries of any named weights of the wrapped layer;
+:class:`ZoneOut` makes the units of a recurrent layer's states keep their
+previous value. Both act on what the layer declares, never on keywords of its
+``call``: DropConnect replaces the named weights by masked ones in the graph
+the layer built (so a recurrent loop reads the masked weights as constants of
+the scan), and ZoneOut hands the loop a *state edit* (its masks, drawn before
+the loop, one per state and step, and the rule that mixes the previous and
+new state). They compose in any order:
+``ZoneOut(DropConnect(LSTM(128), 0.5), 0.1)`` or
+``DropConnect(ZoneOut(LSTM(128), 0.1), 0.5)``.
 
 A wrapper owns no weights of its own: its weights, generators, penalties and
 constraints are those of the wrapped layer (:attr:`Wrapper.sublayers`), so
@@ -16,16 +19,21 @@ constraints are those of the wrapped layer (:attr:`Wrapper.sublayers`), so
 from __future__ import annotations
 
 import pytensor.tensor as pt
+from pytensor.graph.replace import graph_replace
 
 from kerasque import backend as K
 from kerasque.engine import context
 from kerasque.engine.base_layer import Layer, _call_params
 from kerasque.layers.noise import check_rate, check_seed
-from kerasque.layers.recurrent import check_fraction
+from kerasque.layers.rnn.cell import check_fraction
 
 __all__ = ["DropConnect", "Wrapper", "ZoneOut"]
 
 _KERNELS = ("kernel", "recurrent_kernel")
+
+
+def _as_list(x) -> list:
+    return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
 def deserialize_layer(config: dict):
@@ -96,19 +104,51 @@ class Wrapper(Layer):
     def compute_mask(self, inputs, mask=None):
         return self.layer.compute_mask(inputs, mask)
 
-    def call_wrapped(self, inputs, training=None, mask=None, **overrides):
+    # -- the declaration, passed up from the wrapped layer ----------------------
+    @property
+    def state_names(self):
+        return getattr(self.layer, "state_names", None)
+
+    @property
+    def state_sizes(self):
+        return getattr(self.layer, "state_sizes", None)
+
+    @property
+    def weight_names(self):
+        return getattr(self.layer, "weight_names", None)
+
+    @property
+    def states(self) -> list:
+        return list(getattr(self.layer, "states", []))
+
+    def reset_states(self, states=None) -> None:
+        self.layer.reset_states(states)
+
+    def __call__(self, inputs, initial_state=None, **kwargs):
+        if initial_state is not None:
+            inputs = [*_as_list(inputs), *_as_list(initial_state)]
+        return super().__call__(inputs, **kwargs)
+
+    def call_wrapped(self, inputs, training=None, mask=None, edits=()):
         """Run the wrapped layer's ``call``, passing only what it accepts.
 
-        Draws the wrapped layer makes are credited to it, not to the wrapper.
+        ``edits`` are state edits for a recurrent loop below (see
+        :class:`ZoneOut`). Draws the wrapped layer makes are credited to it,
+        not to the wrapper.
         """
         params = _call_params(type(self.layer))
-        kwargs = dict(overrides)
+        kwargs = {}
         if "training" in params:
             kwargs["training"] = training
         if "mask" in params:
             kwargs["mask"] = mask
+        if edits:
+            kwargs["edits"] = tuple(edits)
         with context.current().layer_scope(self.layer.name):
             return self.layer.call(inputs, **kwargs)
+
+    def call(self, inputs, training=None, mask=None, edits=()):
+        return self.call_wrapped(inputs, training=training, mask=mask, edits=edits)
 
     def get_config(self) -> dict:
         return {
@@ -124,19 +164,22 @@ class Wrapper(Layer):
 
 
 class DropConnect(Wrapper):
-    r"""Drop entries of the wrapped layer's weight matrices (Wan et al., 2013).
+    r"""Drop entries of the wrapped layer's weights (Wan et al., 2013).
 
     Parameters
     ----------
-    layer : Dense or GRU (or another layer whose ``call`` takes ``kernel=``)
-        The wrapped layer.
+    layer : Layer
+        Any layer with weights: Dense, an RNN (SimpleRNN, GRU, LSTM, any
+        cell), or a wrapper of one.
     rate : float
         Probability of dropping a weight entry, in [0, 1).
     weights : list of str, optional
-        Which matrices to drop. Defaults to every one the layer exposes:
-        ``['kernel']`` for Dense, ``['kernel', 'recurrent_kernel']`` for GRU
-        (the seed tutorial's dropout on W and U). ``['recurrent_kernel']`` is
-        the weight-drop of AWD-LSTM (Merity et al., 2017).
+        Names of the weights to drop (the part of each weight's name after
+        the last ``/``: ``'kernel'``, ``'recurrent_kernel'``, ``'bias'``,
+        ``'embeddings'``). Defaults to the layer's matrices among
+        ``kernel`` and ``recurrent_kernel`` (the seed tutorial's dropout on
+        W and U). ``['recurrent_kernel']`` is the weight-drop of AWD-LSTM
+        (Merity et al., 2017).
     seed : int, optional
         Seeds the weight masks; defaults to one from the global seed.
 
@@ -151,20 +194,22 @@ class DropConnect(Wrapper):
         \quad M_{ij} \sim \mathrm{Bernoulli}(p),
         \qquad y_{test} = a(x W),
 
-    with one mask :math:`M` per weight matrix per batch: every sample and,
-    in a GRU, every time step of a batch uses the same dropped weights, and
-    the next batch draws new ones. Because :math:`E[M \odot W / p] = W`,
-    inference with the stored weights is Wan et al.'s mean inference
-    :math:`a(E[\cdot])`. This is inverted scaling: Wan et al. train with
-    :math:`M \odot W` and infer with :math:`p W`, which is the same model
-    with the stored weights divided by :math:`p`; inverted scaling keeps
-    the stored weights directly usable by the unwrapped layer, as Dropout's
-    default does. (The paper's preferred inference, Gaussian moment matching
-    of the pre-activations, is not implemented.)
+    with one mask :math:`M` per weight per batch: every sample and, in a
+    recurrent layer, every time step of a batch uses the same dropped
+    weights, and the next batch draws new ones. Because
+    :math:`E[M \odot W / p] = W`, inference with the stored weights is Wan et
+    al.'s mean inference :math:`a(E[\cdot])`. This is inverted scaling: Wan et
+    al. train with :math:`M \odot W` and infer with :math:`p W`, the same
+    model with the stored weights divided by :math:`p`; inverted scaling
+    keeps the stored weights usable by the unwrapped layer. (The paper's
+    preferred inference, Gaussian moment matching, is not implemented.)
 
-    The wrapper owns no weights: ``wrapper.weights`` are the wrapped
-    layer's, so weights saved from a DropConnect model load into the same
-    model without it.
+    The wrapped layer builds its graph with its own weights; DropConnect then
+    replaces each named weight by its masked version in that graph, so it
+    needs no help from the layer: a recurrent loop reads the masked weight
+    as a constant of the scan, and the mask is drawn once, outside it. The
+    wrapper owns no weights: weights saved from a DropConnect model load
+    into the same model without it.
 
     References
     ----------
@@ -176,9 +221,9 @@ class DropConnect(Wrapper):
 
     Examples
     --------
-    >>> from kerasque.layers import GRU, DropConnect
-    >>> layer = DropConnect(GRU(16), 0.3, weights=["recurrent_kernel"], seed=1)
-    >>> layer.weight_names
+    >>> from kerasque.layers import LSTM, DropConnect
+    >>> layer = DropConnect(LSTM(16), 0.3, weights=["recurrent_kernel"], seed=1)
+    >>> layer.dropped_names
     ['recurrent_kernel']
     """
 
@@ -187,55 +232,82 @@ class DropConnect(Wrapper):
         owner = f"DropConnect {self.name!r}"
         self.rate = check_rate(owner, rate)
         self.seed = check_seed(owner, seed)
-        self.weight_names = self._check_weights(owner, layer, weights)
+        self._requested = self._check_names(owner, weights)
+        self.dropped = self._resolve(owner, getattr(layer, "weight_names", None))
         self.rng = None
 
+    @property
+    def dropped_names(self) -> list:
+        """The names of the weights this wrapper drops."""
+        return list(self.dropped) if self.dropped is not None else list(self._requested or [])
+
     @staticmethod
-    def _check_weights(owner, layer, weights) -> list:
-        params = _call_params(type(layer))
-        available = [name for name in _KERNELS if name in params]
-        if not available:
-            hint = ""
-            if isinstance(layer, Wrapper):
-                hint = (" Put DropConnect directly around the layer it drops from, e.g. "
-                        "ZoneOut(DropConnect(GRU(...), rate), rate).")
-            raise TypeError(
-                f"{owner}: DropConnect wraps a layer with weight matrices it can replace "
-                f"(Dense, GRU), received {type(layer).__name__} {layer.name!r}, which has no "
-                f"kernel to drop.{hint}"
-            )
+    def _check_names(owner, weights):
         if weights is None:
-            return available
+            return None
         if isinstance(weights, str) or not isinstance(weights, (list, tuple)) or not weights:
             raise TypeError(
-                f"{owner}: weights must be a non-empty list of weight names from {available}, "
-                f"received {weights!r}."
+                f"{owner}: weights must be a non-empty list of weight names, e.g. "
+                f"['recurrent_kernel'], received {weights!r}."
             )
-        for name in weights:
-            if name not in available:
-                raise ValueError(
-                    f"{owner}: {type(layer).__name__} {layer.name!r} has no droppable weight "
-                    f"{name!r}; choose from {available}."
-                )
         if len(set(weights)) != len(weights):
             raise ValueError(f"{owner}: weights lists a name twice: {list(weights)!r}.")
         return list(weights)
 
-    @property
-    def supports_zoneout(self) -> bool:
-        return getattr(self.layer, "supports_zoneout", False)
+    def _resolve(self, owner, available):
+        """Check the names against the layer's declared (or built) weights; None if unknown yet."""
+        if available is None:
+            return None
+        layer = self.layer
+        if self._requested is None:
+            chosen = [n for n in _KERNELS if n in available]
+            if not chosen:
+                raise ValueError(
+                    f"{owner}: {type(layer).__name__} {layer.name!r} has no kernel or "
+                    f"recurrent_kernel to drop by default; name the weights to drop with "
+                    f"weights=[...] from {available}."
+                )
+            return chosen
+        for name in self._requested:
+            if name not in available:
+                raise ValueError(
+                    f"{owner}: {type(layer).__name__} {layer.name!r} has no weight {name!r}; "
+                    f"choose from {available}."
+                )
+        return list(self._requested)
 
     def build(self, input_shape):
         super().build(input_shape)
+        if self.dropped is None:  # a layer that declares nothing: read its built weights
+            owner = f"DropConnect {self.name!r}"
+            names = list(dict.fromkeys(w.name.rsplit("/", 1)[-1] for w in self.layer.weights))
+            self.dropped = self._resolve(owner, names)
         if self.rate > 0:
             self.rng = self.add_rng(self.seed)
 
-    def call(self, inputs, training=None, mask=None, zoneout=None):
-        overrides = {} if zoneout is None else {"zoneout": zoneout}
-        if self.rate > 0:
-            for name in self.weight_names:
-                overrides[name] = self._dropped(getattr(self.layer, name), training)
-        return self.call_wrapped(inputs, training=training, mask=mask, **overrides)
+    def _targets(self) -> list:
+        return [w for w in self.layer.weights if w.name.rsplit("/", 1)[-1] in self.dropped]
+
+    def call(self, inputs, training=None, mask=None, edits=()):
+        fp = context.current()
+        updated, n_losses = {v for v, _, _ in fp.state_updates()}, len(fp._losses)
+        outs = self.call_wrapped(inputs, training=training, mask=mask, edits=edits)
+        if self.rate == 0 or training is False or training is None:
+            return outs
+        many = isinstance(outs, (list, tuple))
+        outs = list(outs) if many else [outs]
+        # The layer's state updates (a stateful RNN's last states) and losses
+        # read the same weights: they take the dropped ones too.
+        updates = [(v, val, who) for v, val, who in fp.state_updates() if v not in updated]
+        losses = fp._losses[n_losses:]
+        replace = {w: self._dropped(w, training) for w in self._targets()}
+        graph = outs + [val for _, val, _ in updates] + [loss for loss, _ in losses]
+        new = graph_replace(graph, replace, strict=False)
+        n, k = len(outs), len(updates)
+        for (var, _, who), value in zip(updates, new[n:n + k]):
+            fp._state[var] = (value, who)
+        fp._losses[n_losses:] = [(value, who) for (_, who), value in zip(losses, new[n + k:])]
+        return new[:n] if many else new[0]
 
     def _dropped(self, weight, training):
         keep = 1.0 - self.rate
@@ -250,44 +322,85 @@ class DropConnect(Wrapper):
         return {
             **super().get_config(),
             "rate": self.rate,
-            "weights": list(self.weight_names),
+            "weights": self.dropped_names,
             "seed": self.seed,
         }
 
 
+class _ZoneOutEdit:
+    r"""ZoneOut's state edit: per-step masks drawn before the loop, and the mixing rule.
+
+    The loop calls :meth:`values` once, outside the scan, and :meth:`apply`
+    inside every step with that step's value (a ``(batch, size)`` mask in
+    training, a scalar rate at inference).
+    """
+
+    def __init__(self, zoneout, rates: dict):
+        self.zoneout, self.rates = zoneout, rates
+
+    def values(self, names, sizes, steps, batch, dtype, training):
+        return [self._value(self.rates.get(name, self.rates["h"]), size, steps, batch, dtype,
+                            training)
+                for name, size in zip(names, sizes)]
+
+    def _value(self, rate, size, steps, batch, dtype, training):
+        if rate == 0:
+            return None
+        shape = (steps, batch, size)
+
+        def train():
+            return K.random_bernoulli(self.zoneout.rng, rate, shape, dtype=dtype)
+
+        if training is True:
+            return train()
+        if training is False or training is None:
+            # The expectation rule needs no per-step tensor: the rate is a scalar.
+            return pt.constant(rate, dtype=dtype)
+        return K.in_train_phase(train, lambda: pt.full(shape, rate, dtype=dtype), training)
+
+    @staticmethod
+    def apply(previous, new, d):
+        return d * previous + (1 - d) * new
+
+
 class ZoneOut(Wrapper):
-    r"""Let each unit of a recurrent layer keep its previous value at random.
+    r"""Let each unit of a recurrent layer's states keep its previous value at random.
 
     Parameters
     ----------
-    layer : GRU, or a wrapper of one such as ``DropConnect(GRU(...))``
+    layer : RNN (SimpleRNN, GRU, LSTM, any cell), or a wrapper of one
         The wrapped recurrent layer.
     rate : float
-        Probability :math:`z` that a unit keeps its previous value at a
-        step, in [0, 1).
+        Probability :math:`z` that a unit of the hidden state :math:`h`
+        keeps its previous value at a step, in [0, 1).
+    cell_rate : float, optional
+        The same for an LSTM's cell state :math:`c` (Krueger et al. zone out
+        :math:`c` and :math:`h` with their own rates, e.g. 0.5 and 0.05);
+        defaults to ``rate``.
     seed : int, optional
         Seeds the masks; defaults to one from the global seed.
 
     Notes
     -----
-    With :math:`\hat h_t` the state the wrapped layer would produce from
-    :math:`x_t` and :math:`h_{t-1}` (the full GRU update), ZoneOut computes
+    With :math:`\hat s_t` the state the wrapped cell computes from
+    :math:`x_t` and the previous states, every state :math:`s` (``h``, and
+    ``c`` for an LSTM) becomes
 
     .. math::
 
-        h_t^{train} &= d_t \odot h_{t-1} + (1 - d_t) \odot \hat h_t,
-        \quad d_t \sim \mathrm{Bernoulli}(z) \text{ per unit, fresh every step} \\
-        h_t^{test} &= z \, h_{t-1} + (1 - z) \, \hat h_t
+        s_t^{train} &= d_t \odot s_{t-1} + (1 - d_t) \odot \hat s_t,
+        \quad d_t \sim \mathrm{Bernoulli}(z) 	ext{ per unit, fresh every step} \
+        s_t^{test} &= z \, s_{t-1} + (1 - z) \, \hat s_t
 
     with no rescaling (Krueger et al., 2016): the test rule is the expected
-    training update. The masks of a whole batch, ``(time, batch, units)``,
-    are drawn in one go before the loop and fed to it as a sequence.
+    training update. The output is the zoned-out :math:`h_t`. The masks of a
+    whole batch, ``(time, batch, size)`` per state, are drawn in one go
+    before the loop and fed to it as sequences.
 
     ``rate`` is the probability of *keeping* the previous value (zoning
     out), as in the paper's equations. The authors' released code is
-    ambiguous about the direction (some scripts use the mask to select the
-    new value), so check the convention when comparing rates across
-    implementations; ``rate=0`` is always the plain recurrent layer.
+    ambiguous about the direction, so check the convention when comparing
+    rates across implementations; ``rate=0`` is the plain recurrent layer.
 
     References
     ----------
@@ -298,46 +411,41 @@ class ZoneOut(Wrapper):
 
     Examples
     --------
-    >>> from kerasque.layers import GRU, DropConnect, ZoneOut
-    >>> layer = ZoneOut(DropConnect(GRU(16, return_sequences=True), 0.5), 0.1, seed=1)
+    >>> from kerasque.layers import LSTM, DropConnect, ZoneOut
+    >>> layer = ZoneOut(DropConnect(LSTM(16, return_sequences=True), 0.5), 0.05,
+    ...                 cell_rate=0.5, seed=1)
     """
 
-    def __init__(self, layer, rate, seed=None, **kwargs):
+    def __init__(self, layer, rate, cell_rate=None, seed=None, **kwargs):
         super().__init__(layer, **kwargs)
         owner = f"ZoneOut {self.name!r}"
-        if not getattr(layer, "supports_zoneout", False):
+        if not getattr(layer, "state_names", None):
             raise TypeError(
-                f"{owner}: ZoneOut wraps a recurrent layer (GRU, or DropConnect around a GRU), "
-                f"received {type(layer).__name__} {layer.name!r}, which has no state to keep."
+                f"{owner}: ZoneOut wraps a recurrent layer (an RNN such as LSTM or GRU, or a "
+                f"wrapper of one), received {type(layer).__name__} {layer.name!r}, which has no "
+                "state to keep."
             )
-        self.rate = check_fraction(owner, "rate", rate,
-                                   "the probability that a unit keeps its previous value")
+        meaning = "the probability that a unit keeps its previous value"
+        self.rate = check_fraction(owner, "rate", rate, meaning)
+        self.cell_rate = None if cell_rate is None else check_fraction(
+            owner, "cell_rate", cell_rate, meaning)
         self.seed = check_seed(owner, seed)
         self.rng = None
 
+    def _rates(self) -> dict:
+        return {"h": self.rate, "c": self.rate if self.cell_rate is None else self.cell_rate}
+
     def build(self, input_shape):
         super().build(input_shape)
-        if self.rate > 0:
+        if any(r > 0 for r in self._rates().values()):
             self.rng = self.add_rng(self.seed)
 
-    def call(self, inputs, training=None, mask=None):
-        if self.rate == 0:
-            return self.call_wrapped(inputs, training=training, mask=mask)
-        units = self.innermost().units
-        shape = (inputs.shape[1], inputs.shape[0], units)
-
-        def train():
-            return K.random_bernoulli(self.rng, self.rate, shape, dtype=inputs.dtype)
-
-        if training is True:
-            zoneout = train()
-        elif training is False or training is None:
-            # The expectation rule needs no per-step tensor: the rate is a scalar.
-            zoneout = pt.constant(self.rate, dtype=inputs.dtype)
-        else:
-            zoneout = K.in_train_phase(train, lambda: pt.full(shape, self.rate, dtype=inputs.dtype),
-                                       training)
-        return self.call_wrapped(inputs, training=training, mask=mask, zoneout=zoneout)
+    def call(self, inputs, training=None, mask=None, edits=()):
+        edits = tuple(edits)
+        if self.rng is not None:
+            edits += (_ZoneOutEdit(self, self._rates()),)
+        return self.call_wrapped(inputs, training=training, mask=mask, edits=edits)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+        return {**super().get_config(), "rate": self.rate, "cell_rate": self.cell_rate,
+                "seed": self.seed}

@@ -23,6 +23,19 @@ as an uninterrupted run)::
 
 From the shell, ``python -m kerasque summary run.h5`` prints what the file
 holds.
+
+Modules, one job each:
+
+- :mod:`~kerasque.saving.hdf5`: the entry points above (open a file, build a model);
+- :mod:`~kerasque.saving.h5_file`: atomic writes that respect the file system,
+  checked opening for reading;
+- :mod:`~kerasque.saving.h5_attrs`: attribute codecs (strings, lists, JSON);
+- :mod:`~kerasque.saving.h5_guard`: what loading may read (no links out of the
+  file, plain numeric datasets, shapes checked before data);
+- :mod:`~kerasque.saving.weights`: layer weights, loaded all or nothing;
+- :mod:`~kerasque.saving.state`: optimizer and training state;
+- :mod:`~kerasque.saving.serialization`: configs as data, the class registry;
+- :mod:`~kerasque.saving.summary`: what a file holds, for the command line.
 """
 
 from kerasque.saving.hdf5 import load_model, load_weights, save_model, save_weights

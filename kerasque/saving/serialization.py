@@ -8,22 +8,37 @@ CVE). The registry is, in order of precedence:
 1. the ``custom_objects`` passed to the load call (and any enclosing
    :func:`custom_object_scope`);
 2. objects registered with :func:`kerasque.utils.register_custom_object`;
-3. the layer classes exported by :mod:`kerasque.layers` and the models
-   ``Model`` and ``Sequential``.
+3. kerasque's layer and model classes, registered in
+   :mod:`kerasque.engine.registry` as they are defined. Abstract bases
+   (``Layer``, ``Wrapper``, ``Functional``) are refused.
 
-A functional model's config is Keras's: every layer with its inbound nodes
-``[[layer_name, node_index, tensor_index, call_kwargs], ...]``, and the model's
-``input_layers`` and ``output_layers`` as ``[layer_name, node_index,
-tensor_index]``. Node indices count only the nodes inside the model, so a layer
-shared with other models serializes the same way.
+A functional model's config (Keras's format) is written and checked by
+:mod:`kerasque.engine.functional_config`, next to the functional model.
 """
 
 from __future__ import annotations
 
 import contextlib
 
+from kerasque import losses, metrics, optimizers
+from kerasque.engine import registry
+from kerasque.engine.base_layer import Layer
+from kerasque.engine.functional import Functional
+from kerasque.engine.functional_config import functional_config, functional_from_config
+from kerasque.engine.input_layer import InputLayer
 from kerasque.utils import generic
 from kerasque.utils.generic import did_you_mean
+
+__all__ = [
+    "custom_object_scope",
+    "layer_registry",
+    "serialize_layer",
+    "deserialize_layer",
+    "functional_config",
+    "functional_from_config",
+    "training_config",
+    "compile_from_config",
+]
 
 
 @contextlib.contextmanager
@@ -49,20 +64,28 @@ def _scoped_objects(custom_objects=None) -> dict:
 
 
 def layer_registry(custom_objects=None) -> dict:
-    """Name -> class for every layer and model class a config may name."""
-    from kerasque import layers as layers_mod
-    from kerasque.engine.base_layer import Layer
-    from kerasque.engine.sequential import Sequential
-    from kerasque.engine.training import Model
+    """Name -> class for every layer and model class a config may name.
 
-    table = {
-        name: obj
-        for name, obj in vars(layers_mod).items()
-        if isinstance(obj, type) and issubclass(obj, Layer)
-    }
-    table.update({"Model": Model, "Sequential": Sequential})
+    kerasque's own classes come from :mod:`kerasque.engine.registry`, filled
+    as each class is defined (importing :mod:`kerasque` defines them all).
+    """
+    # Layer itself registers nothing (only its subclasses do); listed so that a
+    # config naming it gets the "abstract base class" error.
+    table = {"Layer": Layer, **registry.classes()}
     table.update(_scoped_objects(custom_objects))
     return table
+
+
+def _is_abstract(cls) -> bool:
+    """Base classes a config must not name: ``Layer``, ``Wrapper``, ``Functional``, ...
+
+    A layer class whose ``call`` is the base class's (and that is not an
+    ``InputLayer``) cannot compute anything; ``Functional`` is the graph
+    machinery under ``Model``, not a model.
+    """
+    if cls is Functional or cls.__name__.startswith("_"):
+        return True
+    return cls.call is Layer.call and not issubclass(cls, InputLayer)
 
 
 def _check_entry(config, what: str) -> tuple[str, dict]:
@@ -134,13 +157,20 @@ def _layer_class(config, table: dict):
     A wrapper's ``from_config`` rebuilds its ``layer`` itself; checking that
     nested class here first gives the same clear error at any depth.
     """
-    from kerasque.engine.base_layer import Layer
-
     class_name, inner = _check_entry(config, "layer")
     cls = table.get(class_name)
     if not (isinstance(cls, type) and issubclass(cls, Layer)):
-        layer_names = [k for k, v in table.items() if isinstance(v, type) and issubclass(v, Layer)]
+        layer_names = [
+            k
+            for k, v in table.items()
+            if isinstance(v, type) and issubclass(v, Layer) and not _is_abstract(v)
+        ]
         raise unknown_class_error("layer", class_name, layer_names)
+    if _is_abstract(cls):
+        raise ValueError(
+            f"Layer class {class_name!r} is an abstract base class, not a layer a model can "
+            "hold; the config is corrupted or was not written by kerasque."
+        )
     nested = inner.get("layer")
     if isinstance(nested, dict) and "class_name" in nested:
         _layer_class(nested, table)
@@ -170,89 +200,6 @@ def _resolve_functions(config: dict, objects: dict) -> dict:
     return {key: resolve(key, value) for key, value in config.items()}
 
 
-# -- functional models ----------------------------------------------------
-def functional_config(model) -> dict:
-    """Keras's config of a functional model: layers, nodes, inputs, outputs."""
-    from kerasque.engine.symbolic import topological_nodes
-
-    model_nodes = {id(n) for n in topological_nodes(model.outputs)}
-    node_index: dict[int, int] = {}
-    for layer in model.layers:
-        kept = [n for n in layer._inbound_nodes if id(n) in model_nodes]
-        node_index.update({id(n): i for i, n in enumerate(kept)})
-
-    def ref(tensor) -> list:
-        return [tensor.node.layer.name, node_index[id(tensor.node)], tensor.index]
-
-    layers = []
-    for layer in model.layers:
-        nodes = [n for n in layer._inbound_nodes if id(n) in model_nodes and n.inputs]
-        layers.append({
-            **serialize_layer(layer),
-            "name": layer.name,
-            "inbound_nodes": [[[*ref(t), dict(n.kwargs)] for t in n.inputs] for n in nodes],
-        })
-    return {
-        "name": model.name,
-        "layers": layers,
-        "input_layers": [ref(t) for t in model.inputs],
-        "output_layers": [ref(t) for t in model.outputs],
-    }
-
-
-def functional_from_config(cls, config: dict, custom_objects=None):
-    """Rebuild a functional model: create every layer, then replay its nodes.
-
-    A shared layer's later node may read layers listed after it, so nodes are
-    replayed in passes until every one has its inputs.
-    """
-    for key in ("layers", "input_layers", "output_layers"):
-        if key not in config:
-            raise ValueError(
-                f"A functional Model config needs {key!r}; found keys {sorted(config)}."
-            )
-    created: dict = {}
-    pending: list = []
-    for entry in config["layers"]:
-        layer = deserialize_layer(entry, custom_objects)
-        name = entry.get("name", layer.name)
-        created[name] = layer
-        pending.append([layer, list(entry.get("inbound_nodes", []))])
-
-    def tensor(name, node, index):
-        if name not in created:
-            raise ValueError(f"Model config refers to layer {name!r}, which it does not define.")
-        nodes = created[name]._inbound_nodes
-        if node >= len(nodes):
-            return None
-        return nodes[node].outputs[index]
-
-    progress = True
-    while progress and any(nodes for _, nodes in pending):
-        progress = False
-        for item in pending:
-            layer, nodes = item
-            while nodes:
-                refs = nodes[0]
-                inputs = [tensor(*r[:3]) for r in refs]
-                if any(t is None for t in inputs):
-                    break
-                kwargs = refs[0][3] if refs and len(refs[0]) > 3 else {}
-                layer(inputs[0] if len(inputs) == 1 else inputs, **(kwargs or {}))
-                nodes.pop(0)
-                progress = True
-    stuck = [layer.name for layer, nodes in pending if nodes]
-    if stuck:
-        raise ValueError(
-            f"Model config is inconsistent: the inputs of layers {stuck} are never computed."
-        )
-    inputs = [tensor(*r[:3]) for r in config["input_layers"]]
-    outputs = [tensor(*r[:3]) for r in config["output_layers"]]
-    if any(t is None for t in inputs + outputs):
-        raise ValueError("Model config names an input or output node that does not exist.")
-    return cls(inputs, outputs, name=config.get("name"))
-
-
 # -- compile settings -----------------------------------------------------
 def optimizer_config(optimizer) -> dict:
     return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
@@ -260,8 +207,6 @@ def optimizer_config(optimizer) -> dict:
 
 def deserialize_optimizer(config: dict, custom_objects=None):
     """An optimizer from ``{"class_name", "config"}`` (kerasque's or a custom one)."""
-    from kerasque import optimizers
-
     class_name, inner = _check_entry(config, "optimizer")
     table = {cls.__name__: cls for cls in optimizers.OPTIMIZERS.values()}
     table.update(_scoped_objects(custom_objects))
@@ -273,8 +218,6 @@ def deserialize_optimizer(config: dict, custom_objects=None):
 
 def function_name(fn, kind: str) -> str:
     """The saved name of a loss or metric: its built-in name or ``__name__``."""
-    from kerasque import losses
-
     if isinstance(fn, str):
         return fn
     if kind == "loss":
@@ -284,6 +227,10 @@ def function_name(fn, kind: str) -> str:
 
 def resolve_function(name, kind: str, builtin, custom_objects=None):
     """A saved loss/metric name: kept if built in, else the user function of that name."""
+    if not isinstance(name, str):
+        raise ValueError(
+            f"The saved training config names each {kind} by a string, received {_short(name)}."
+        )
     if name in builtin:
         return name
     objects = _scoped_objects(custom_objects)
@@ -315,8 +262,6 @@ def training_config(model) -> dict | None:
 
 def compile_from_config(model, config: dict, custom_objects=None) -> None:
     """``model.compile`` with the saved loss, metrics and optimizer."""
-    from kerasque import losses, metrics
-
     if not isinstance(config, dict) or "loss" not in config or "optimizer_config" not in config:
         raise ValueError(
             "The saved training_config needs 'loss' and 'optimizer_config'; found "
@@ -328,7 +273,14 @@ def compile_from_config(model, config: dict, custom_objects=None) -> None:
     else:
         loss = resolve_function(loss, "loss", losses.LOSSES, custom_objects)
     known_metrics = {**metrics.METRICS, "accuracy": None, "acc": None}
-    metric_list = [resolve_function(m, "metric", known_metrics, custom_objects)
-                   for m in config.get("metrics") or []]
+    saved_metrics = config.get("metrics") or []
+    if not isinstance(saved_metrics, list):
+        raise ValueError(
+            "The saved training config's 'metrics' must be a list, received "
+            f"{_short(saved_metrics)}."
+        )
+    metric_list = [
+        resolve_function(m, "metric", known_metrics, custom_objects) for m in saved_metrics
+    ]
     optimizer = deserialize_optimizer(config["optimizer_config"], custom_objects)
     model.compile(optimizer=optimizer, loss=loss, metrics=metric_list)

@@ -1,8 +1,9 @@
 """User-facing utilities at Keras's ``keras.utils`` paths.
 
 Seeding, one-hot encoding and normalization, the custom-object registry
-(``get_custom_objects``, ``custom_object_scope``, ``CustomObjectScope``)
-and ``print_summary``. ``Sequence`` lives in :mod:`kerasque.utils.data_utils`.
+(``get_custom_objects``, ``custom_object_scope``, ``CustomObjectScope``),
+``print_summary``, and pictures (``plot_history``, ``plot_model``).
+``Sequence`` lives in :mod:`kerasque.utils.data_utils`.
 """
 
 from kerasque.utils.generic import (
@@ -15,6 +16,7 @@ from kerasque.utils.generic import (
 from kerasque.utils.layer_utils import print_summary
 from kerasque.utils.np_utils import normalize, to_categorical
 from kerasque.utils.random_state import set_random_seed
+from kerasque.utils.vis_utils import plot_history, plot_model
 
 __all__ = [
     "CustomObjectScope",
@@ -22,6 +24,8 @@ __all__ = [
     "custom_objects",
     "get_custom_objects",
     "normalize",
+    "plot_history",
+    "plot_model",
     "print_summary",
     "register_custom_object",
     "set_random_seed",

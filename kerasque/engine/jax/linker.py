@@ -3,7 +3,7 @@
 :class:`JaxLinker` runs a graph holding float64 in 64-bit JAX for its own
 calls only; :class:`DonatingJaxLinker` also donates the buffers of updated
 inputs (weights, optimizer slots) to XLA. :func:`enable_jax_cache` turns on
-JAX's persistent compilation cache. Used by :mod:`kerasque.engine.jax_mode`.
+JAX's persistent compilation cache. Used by :mod:`kerasque.engine.jax.function`.
 """
 
 from __future__ import annotations

@@ -147,7 +147,7 @@ _versions: dict = {}
 def _environment() -> str:
     if "text" not in _versions:
         src = hashlib.sha256()
-        root = Path(__file__).resolve().parents[1]
+        root = Path(__file__).resolve().parents[2]  # the kerasque package
         for path in sorted(root.rglob("*.py")):
             src.update(path.relative_to(root).as_posix().encode())
             src.update(path.read_bytes())

@@ -1,9 +1,10 @@
 """The JAX mode's compiled functions (:class:`JaxFunction`).
 
 One specialization per set of input shapes, generators threaded through each
-call explicitly (:mod:`kerasque.engine.jax_generators`), compiled with
-:mod:`kerasque.engine.jax_linker` and stored in the graph cache
-(:mod:`kerasque.engine.graph_cache`).
+call explicitly (:mod:`kerasque.engine.jax.generators`), compiled with
+:mod:`kerasque.engine.jax.linker` and stored in the graph cache
+(:mod:`kerasque.engine.jax.graph_cache`). :class:`JaxFunction` implements
+:class:`kerasque.engine.function.CompiledFunction`.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from pytensor.compile.rebuild import construct_function_ins_and_outs
 from pytensor.graph.replace import clone_replace
 from pytensor.tensor.random.type import RandomGeneratorType
 
-from kerasque.engine import graph_cache
-from kerasque.engine.jax_generators import advance, rng_value, sync_generators
-from kerasque.engine.jax_linker import FUNCTION_OPTIONS, donating_jax_mode, enable_jax_cache
+from kerasque.engine.function import CompiledFunction
+from kerasque.engine.jax import graph_cache
+from kerasque.engine.jax.batches import device_batches
+from kerasque.engine.jax.generators import advance, rng_value, sync_generators
+from kerasque.engine.jax.linker import FUNCTION_OPTIONS, donating_jax_mode, enable_jax_cache
 
 # -- the JAX mode -------------------------------------------------------------
 # Warnings JAX prints while tracing a kerasque graph that change nothing for a
@@ -34,7 +37,7 @@ _JAX_TRACE_NOISE = (
 )
 
 
-class JaxFunction:
+class JaxFunction(CompiledFunction):
     """A kerasque function compiled with PyTensor's JAX linker.
 
     Two things differ from the other modes, both handled here so that
@@ -61,9 +64,21 @@ class JaxFunction:
     donated to XLA, which writes the new values in place (about 5% on the
     MLP benchmark); an array obtained with ``get_value(borrow=True)`` before
     a call is invalid after it (``get_value()`` and ``get_weights()`` copy).
+
+    Parameters
+    ----------
+    inputs, outputs : list of Variable
+    updates : dict
+        Checked updates (shared variable -> new value) from the compile step.
+    name : str
+    compiler : callable
+        ``compiler(inputs, outputs, updates=, mode=, name=, **options)``:
+        :func:`kerasque.engine.compile.pytensor_function`, the one caller of
+        :func:`pytensor.function`.
     """
 
-    def __init__(self, inputs, outputs, updates: dict, name=None):
+    def __init__(self, inputs, outputs, updates: dict, name: str, compiler):
+        self._compiler = compiler
         self.inputs = list(inputs)
         self.outputs = list(outputs)
         self.name = name
@@ -71,7 +86,6 @@ class JaxFunction:
         self.rng_next = [updates[v] for v in self.rngs]
         self.updates = [(v, e) for v, e in updates.items() if v not in self.rngs]
         self._specs: dict = {}
-        self._one_row: set = set()  # input shapes run as two rows (see _call_one_row)
         self._last = None
 
     _unlinked = None  # a maker of the graph with the declared shapes, built on demand
@@ -128,9 +142,8 @@ class JaxFunction:
 
     def _compile(self, inputs, exprs, updates):
         n, k = len(self.outputs), len(self.rngs)
-        return pytensor.function(inputs, exprs[:n + k], updates=updates,
-                                 mode=donating_jax_mode(), name=self.name,
-                                 **FUNCTION_OPTIONS)
+        return self._compiler(inputs, exprs[:n + k], updates=updates,
+                              mode=donating_jax_mode(), name=self.name, **FUNCTION_OPTIONS)
 
     def _spec(self, args):
         """The specialization for these arguments' shapes, and whether it is new."""
@@ -178,7 +191,19 @@ class JaxFunction:
         return [a if _is_jax_array(a) and a.dtype == v.dtype else np.asarray(a, dtype=v.dtype)
                 for a, v in zip(args, self.inputs)]
 
-    def call_async(self, *args) -> list:
+    @property
+    def specializations(self) -> int:
+        """How many input-shape specializations this function has compiled or loaded."""
+        return len(self._specs)
+
+    def batches(self, arrays):
+        """Device-resident batches where the data fits (see :mod:`kerasque.engine.jax.batches`)."""
+        return device_batches(arrays, [v.dtype for v in self.inputs])
+
+    def flush(self) -> None:
+        sync_generators(self.rngs)
+
+    def dispatch(self, *args) -> list:
         """Run one call without waiting for it: outputs are JAX arrays.
 
         JAX dispatches the computation and returns at once, so the caller's
@@ -188,52 +213,21 @@ class JaxFunction:
         generators; every JAX function reads them from there meanwhile.
         """
         args = self._cast(args)
-        shapes = tuple(a.shape for a in args)
-        if shapes in self._one_row:
-            return self._call_one_row(args)
-        try:
-            spec, fresh = self._spec(args)
-        except TypeError as err:
-            if not _one_row_scan_error(err, args, self.inputs):
-                raise
-            self._one_row.add(shapes)
-            return self._call_one_row(args)
+        spec, fresh = self._spec(args)
         self._last = spec
-        with warnings.catch_warnings():
-            if fresh:  # the first call traces: JAX's tracing warnings come then
+        rng_values = [rng_value(r) for r in self.rngs]
+        if fresh:  # the first call traces: JAX's tracing warnings come then
+            with warnings.catch_warnings():
                 for pattern in _JAX_TRACE_NOISE:
                     warnings.filterwarnings("ignore", message=pattern)
-            outs = spec.call(args, [rng_value(r) for r in self.rngs])
+                outs = spec.call(args, rng_values)
+        else:
+            outs = spec.call(args, rng_values)
         n = len(self.outputs)
         for rng, state in zip(self.rngs, outs[n:]):
             advance(rng, state)
         return list(outs[:n])
 
-    def _call_one_row(self, args):
-        """Run a batch of one sample as a batch of two copies of it, keeping one.
-
-        PyTensor's scan, built for an unknown batch size, refuses to be
-        rebuilt for a batch of exactly one: a static length of 1 makes the
-        dimension broadcastable, and the scan's initial state is not. Two
-        copies of the sample give the same per-sample outputs and the same
-        means, and, for a deterministic model, the same gradient and update;
-        where the model draws masks, each copy gets its own (a stochastic
-        predictor keeps the first row; a training step averages the
-        gradient over two masks of the one sample).
-        """
-        doubled = [np.concatenate([a, a]) if self._batched(v) else a
-                   for a, v in zip(args, self.inputs)]
-        outs = self.call_async(*doubled)
-        return [o[:1] if self._batched(v) else o for o, v in zip(outs, self.outputs)]
-
-    @staticmethod
-    def _batched(var) -> bool:
-        return var.type.ndim > 0 and var.type.shape[0] is None
-
-    def __call__(self, *args):
-        outs = self.call_async(*args)
-        sync_generators(self.rngs)
-        return [np.asarray(o) for o in outs]
 
 
 class _Spec:
@@ -317,17 +311,6 @@ def _export(fn, inputs, shared, updated, example):
     return jax.export.export(jax.jit(canonical))(*values)
 
 
-def _one_row_scan_error(err, args, inputs) -> bool:
-    """Whether ``err`` is scan's refusal of a batch of one (see ``_call_one_row``)."""
-    one_row = any(v.type.ndim and v.type.shape[0] is None and a.shape[0] == 1
-                  for a, v in zip(args, inputs))
-    return one_row and "broadcast pattern of the output of scan" in str(err)
-
-
 def _is_jax_array(a) -> bool:
     return type(a).__module__.startswith("jax")
 
-
-def jax_function(inputs, outputs, updates: dict, name=None) -> JaxFunction:
-    """Build a :class:`JaxFunction` (checked ``updates`` from the compile step)."""
-    return JaxFunction(inputs, outputs, updates, name)

@@ -12,7 +12,7 @@ import weakref
 
 import numpy as np
 
-from kerasque.engine.jax_linker import import_jax_dispatch
+from kerasque.engine.jax.linker import import_jax_dispatch
 
 # Generator states of the JAX mode. A JAX function's draw returns the
 # generator's next JAX key; ``_states[rng]`` keeps it with the NumPy
