@@ -72,6 +72,10 @@ def _models() -> dict:
         "merges": Model([c, d], Concatenate()(merged)),
         "activations": Sequential([Dense(6, input_shape=(4,)), L.LeakyReLU(0.2), L.PReLU(),
                                    L.ELU(0.7), L.ReLU(max_value=1.0), Dense(5), L.Softmax()]),
+        "recurrent": Sequential([L.LSTM(3, return_sequences=True, input_shape=(5, 2)),
+                                 L.Bidirectional(GRU(2, return_sequences=True)),
+                                 L.SimpleRNN(2, return_sequences=True),
+                                 L.Bidirectional(L.LSTM(2), merge_mode="sum")]),
         "reshaping": Sequential([L.Reshape((2, 3), input_shape=(6,)), L.Permute((2, 1)), Flatten(),
                                  L.RepeatVector(2), L.Masking(0.0), GRU(2),
                                  L.AlphaDropout(0.2)]),
@@ -118,7 +122,7 @@ def saved(tmp_path_factory):
 
 @pytest.mark.parametrize("ext", ["h5", "keras"])
 @pytest.mark.parametrize("name", ["mlp", "gru", "embedding", "time_distributed", "functional",
-                                  "merges", "activations", "reshaping"])
+                                  "merges", "activations", "reshaping", "recurrent"])
 def test_keras_opens_a_kerasque_file_and_predicts_the_same(saved, name, ext):
     result = saved["keras"][str(saved["folder"] / f"{name}.{ext}")]
     assert "error" not in result, result.get("error")

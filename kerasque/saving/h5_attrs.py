@@ -83,6 +83,8 @@ def read_list_attr(obj, name: str, path: str = "<file>") -> list[str] | None:
         part = raw_attr(obj, key, path)
         if not isinstance(part, (np.ndarray, bytes, str, np.bytes_)):
             part = np.asarray(part)
+        if isinstance(part, np.ndarray) and part.shape == (0,):
+            continue  # Keras writes an empty list as an empty float64 array
         if isinstance(part, np.ndarray) and (part.ndim > 1 or part.dtype.kind not in "SUO"):
             raise ValueError(
                 f"{path!r}: {where(obj, key)} must be a list of strings, found an array of "
