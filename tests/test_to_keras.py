@@ -12,9 +12,24 @@ import sys
 import numpy as np
 import pytest
 
+from kerasque import layers as L
 from kerasque.layers import (
-    GRU, Activation, Add, BatchNormalization, Concatenate, Dense, DropConnect, Dropout, Embedding,
-    Flatten, GaussianDropout, GaussianNoise, Input, SpatialDropout1D, TimeDistributed, ZoneOut,
+    GRU,
+    Activation,
+    Add,
+    BatchNormalization,
+    Concatenate,
+    Dense,
+    DropConnect,
+    Dropout,
+    Embedding,
+    Flatten,
+    GaussianDropout,
+    GaussianNoise,
+    Input,
+    SpatialDropout1D,
+    TimeDistributed,
+    ZoneOut,
 )
 from kerasque.models import Model, Sequential, load_model
 
@@ -38,7 +53,8 @@ print("RESULT" + json.dumps(out))
 def _in_keras(pairs) -> dict:
     env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
     proc = subprocess.run([sys.executable, "-c", KERAS_SCRIPT, json.dumps(pairs)],
-                          capture_output=True, text=True, env=env, timeout=600)
+                          check=False, capture_output=True, text=True, env=env,
+                          timeout=600)
     line = [s for s in proc.stdout.splitlines() if s.startswith("RESULT")]
     assert line, proc.stderr[-3000:]
     return json.loads(line[0][len("RESULT"):])
@@ -48,7 +64,21 @@ def _models() -> dict:
     a, b = Input((4,)), Input((4,))
     h, g = Dense(4, activation="tanh")(a), Dense(4)(b)
     functional = Model([a, b], Dense(2, activation="softmax")(Concatenate()([Add()([h, g]), g])))
+    c, d = Input((4,)), Input((4,))
+    u, v = Dense(4)(c), Dense(4)(d)
+    merged = [L.Subtract()([u, v]), L.Multiply()([u, v]), L.Average()([u, v]),
+              L.Maximum()([u, v]), L.Minimum()([u, v]), L.Dot(1, normalize=True)([u, v])]
     return {
+        "merges": Model([c, d], Concatenate()(merged)),
+        "activations": Sequential([Dense(6, input_shape=(4,)), L.LeakyReLU(0.2), L.PReLU(),
+                                   L.ELU(0.7), L.ReLU(max_value=1.0), Dense(5), L.Softmax()]),
+        "recurrent": Sequential([L.LSTM(3, return_sequences=True, input_shape=(5, 2)),
+                                 L.Bidirectional(GRU(2, return_sequences=True)),
+                                 L.SimpleRNN(2, return_sequences=True),
+                                 L.Bidirectional(L.LSTM(2), merge_mode="sum")]),
+        "reshaping": Sequential([L.Reshape((2, 3), input_shape=(6,)), L.Permute((2, 1)), Flatten(),
+                                 L.RepeatVector(2), L.Masking(0.0), GRU(2),
+                                 L.AlphaDropout(0.2)]),
         "mlp": Sequential([Dense(8, activation="relu", input_shape=(5,)), Dropout(0.5),
                            Dense(3, activation="softmax")]),
         "gru": Sequential([GRU(4, input_shape=(6, 3), return_sequences=True, dropout=0.2,
@@ -91,7 +121,8 @@ def saved(tmp_path_factory):
 
 
 @pytest.mark.parametrize("ext", ["h5", "keras"])
-@pytest.mark.parametrize("name", ["mlp", "gru", "embedding", "time_distributed", "functional"])
+@pytest.mark.parametrize("name", ["mlp", "gru", "embedding", "time_distributed", "functional",
+                                  "merges", "activations", "reshaping", "recurrent"])
 def test_keras_opens_a_kerasque_file_and_predicts_the_same(saved, name, ext):
     result = saved["keras"][str(saved["folder"] / f"{name}.{ext}")]
     assert "error" not in result, result.get("error")

@@ -29,14 +29,18 @@ import datetime
 import io
 import json
 import os
-import re
 import tempfile
+import warnings
 import zipfile
 
 import h5py
 import numpy as np
 
 from kerasque.saving import hdf5, keras_format, keras_h5, serialization
+from kerasque.saving.h5_attrs import read_text_attr
+from kerasque.saving.h5_file import open_h5
+from kerasque.saving.h5_guard import group_at, locate, plain_dataset, read_checked, split_path
+from kerasque.saving.weights import assign_weights, read_plan
 
 CONFIG, METADATA, WEIGHTS, KERASQUE = "config.json", "metadata.json", "model.weights.h5", "kerasque.h5"
 # Children of a layer's group in Keras's variable order; others follow, sorted.
@@ -44,42 +48,39 @@ _CHILD_ORDER = ("cell", "layer", "forward_layer", "backward_layer", "layers")
 _MAX_MEMBER = 1 << 34  # 16 GiB: past this, a member is refused before it is read
 
 
-# -- reading datasets (one swappable entry point) ---------------------------
+# -- reading the object tree (through h5_guard: no link leaves the file) -------------
 def read_dataset(group, name: str, path: str, expected_shape=None) -> np.ndarray:
-    """A plain numeric dataset of this file, its shape checked before it is read."""
-    link = group.get(name, getlink=True)
-    where = f"{group.name.rstrip('/')}/{name}"
-    if not isinstance(link, h5py.HardLink):
-        raise ValueError(f"{path!r}: {where!r} is a {type(link).__name__}; only plain datasets "
-                         "of this file are read.")
-    ds = group[name]
-    if not isinstance(ds, h5py.Dataset) or ds.is_virtual or ds.external:
-        raise ValueError(f"{path!r}: {where!r} is not a plain dataset stored in this file.")
-    if ds.dtype.kind not in "fiub":
-        raise ValueError(f"{path!r}: {where!r} has dtype {ds.dtype}, not a number type.")
-    if expected_shape is not None and tuple(ds.shape) != tuple(expected_shape):
-        raise ValueError(f"{path!r}: {where!r} has shape {ds.shape}, the model expects "
-                         f"{tuple(expected_shape)}.")
-    return np.asarray(ds[()])
+    """The plain numeric dataset ``name`` (a relative path) of ``group``, shape checked first."""
+    full = f"{group.name.rstrip('/')}/{'/'.join(split_path(name, path, group.name))}"
+    obj = locate(group.file, full, group.name, path)
+    if obj is None:
+        raise ValueError(f"{path!r}: no dataset {full!r}.")
+    ds = plain_dataset(obj, path, full)
+    return read_checked(ds, ds.shape if expected_shape is None else expected_shape, path, full)
 
 
-# -- the object tree ----------------------------------------------------------
 def _natural(name: str):
     base, _, number = name.rpartition("_")
     return (base, int(number)) if number.isdigit() and base else (name, 0)
 
 
-def _flat_datasets(group) -> list:
-    """``[(group, name), ...]`` of a layer's variables in Keras's order."""
+def _flat_datasets(f, where: str, path: str) -> list:
+    """``[(hdf5 path, dataset), ...]`` of a layer's variables in Keras's order; no data read."""
+    group = group_at(f, where, path)
     out = []
-    if "vars" in group:
-        names = sorted(group["vars"], key=lambda n: int(n) if n.isdigit() else -1)
-        out += [(group["vars"], n) for n in names]
-    children = [c for c in group if c != "vars"]
-    ordered = [c for c in _CHILD_ORDER if c in children]
-    ordered += sorted((c for c in children if c not in _CHILD_ORDER), key=_natural)
+    children = list(group.keys())
+    if "vars" in children:
+        vars_path = f"{where}/vars"
+        names = sorted(group_at(f, vars_path, path).keys(),
+                       key=lambda n: (0, int(n)) if n.isdigit() else (1, 0))
+        for n in names:
+            obj = locate(f, f"{vars_path}/{n}", vars_path, path)
+            out.append((f"{vars_path}/{n}", plain_dataset(obj, path, f"{vars_path}/{n}")))
+    rest = [c for c in children if c != "vars"]
+    ordered = [c for c in _CHILD_ORDER if c in rest]
+    ordered += sorted((c for c in rest if c not in _CHILD_ORDER), key=_natural)
     for child in ordered:
-        out += _flat_datasets(group[child])
+        out += _flat_datasets(f, f"{where}/{child}", path)
     return out
 
 
@@ -100,41 +101,53 @@ def keras_names(class_names) -> list[str]:
     return names
 
 
-def read_tree_weights(f, pairs, path: str) -> list:
-    """``[(kerasque layer name, [(name, array), ...]), ...]`` for ``(tree name, layer)`` pairs.
+def plan_tree_weights(f, pairs, path: str, skip_mismatch: bool = False) -> list:
+    """``[(variable, dataset, what), ...]`` for ``(tree name, layer)`` pairs; no data read.
 
-    Each layer's datasets are checked against its weights' shapes before
-    any is read.
+    Each layer's datasets are matched to its weights in order and their
+    declared shapes checked before anything is read.
     """
-    layers_group = f.get("layers")
-    if layers_group is None:
+    if group_at(f, "/layers", path) is None:
         raise ValueError(f"{path!r} has no 'layers' group: not a Keras 3 weights file.")
-    out = []
+    plan = []
     for tree_name, layer in pairs:
-        expected = [v.get_value(borrow=True).shape for v in layer.weights]
-        if tree_name not in layers_group:
-            if expected:
+        own = layer.weights
+        where = f"/layers/{'/'.join(split_path(tree_name, path, '/layers'))}"
+        if locate(f, where, where, path) is None:
+            if own:
                 raise ValueError(f"{path!r} has no weights for layer {layer.name!r} "
-                                 f"(expected group 'layers/{tree_name}').")
+                                 f"(expected group {where!r}).")
             continue
-        found = _flat_datasets(layers_group[tree_name])
-        if len(found) != len(expected):
-            raise ValueError(
-                f"{path!r}: layer {layer.name!r} ({type(layer).__name__}) has {len(expected)} "
-                f"weights, the file's 'layers/{tree_name}' holds {len(found)}."
-            )
-        arrays = [(f"{g.name}/{n}", read_dataset(g, n, path, shape))
-                  for (g, n), shape in zip(found, expected)]
-        out.append((layer.name, arrays))
-    return out
+        found = _flat_datasets(f, where, path)
+        shapes = [tuple(v.get_value(borrow=True).shape) for v in own]
+        problem = None
+        if len(found) != len(own):
+            problem = (f"layer {layer.name!r} ({type(layer).__name__}) has {len(own)} weights, "
+                       f"the file's {where!r} holds {len(found)}")
+        elif [tuple(ds.shape) for _, ds in found] != shapes:
+            problem = (f"layer {layer.name!r} has weights of shapes {shapes}, the file's "
+                       f"{where!r} holds {[tuple(ds.shape) for _, ds in found]}")
+        if problem and skip_mismatch:
+            warnings.warn(f"Skipping layer {layer.name!r} when loading {path!r}: {problem}.",
+                          stacklevel=4)
+            continue
+        if problem:
+            raise ValueError(f"{path!r}: {problem}.")
+        plan += [(var, ds, name) for var, (name, ds) in zip(own, found)]
+    return plan
 
 
-def _optimizer_values(f, path: str):
-    group = f.get("optimizer/vars")
+def _optimizer_datasets(f, path: str):
+    """``[(name, dataset), ...]`` of ``/optimizer/vars`` in order, or None; no data read."""
+    group = group_at(f, "/optimizer/vars", path)
     if group is None:
         return None
     names = sorted((n for n in group if n.isdigit()), key=int)
-    return [read_dataset(group, n, path) for n in names]
+    out = []
+    for n in names:
+        where = f"/optimizer/vars/{n}"
+        out.append((where, plain_dataset(locate(f, where, "/optimizer/vars", path), path, where)))
+    return out
 
 
 # -- the zip --------------------------------------------------------------------
@@ -189,7 +202,7 @@ def _config_layer_order(config) -> tuple[list, list]:
     return classes, names
 
 
-def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002 - Keras's name
+def load_model(filepath, custom_objects=None, compile=True):
     """Rebuild a model from a ``.keras`` file (Keras's, or kerasque's with its full state)."""
     path = os.fspath(filepath)
     with open_archive(path) as zf:
@@ -200,25 +213,26 @@ def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002 - Ker
         weights_bytes = read_member(zf, WEIGHTS, path)
     version = metadata.get("keras_version") if isinstance(metadata, dict) else None
     translated = keras_format.translate(config, version or "3", custom_objects)
-    model = serialization.deserialize_layer(translated, custom_objects)
+    model = hdf5.build_model(translated, path, custom_objects)
     classes, names = _config_layer_order(config)
     by_name = {layer.name: layer for layer in model.layers}
     missing = [n for n in names if n not in by_name]
     if missing:
         raise ValueError(f"{path!r}: the config's layers {missing} were not rebuilt.")
     pairs = list(zip(keras_names(classes), [by_name[n] for n in names]))
-    with _open_h5_bytes(weights_bytes, path, WEIGHTS) as f:
-        saved = read_tree_weights(f, pairs, path)
-        optimizer = _optimizer_values(f, path)
-    hdf5.assign_weights(model, saved, path, by_name=True)
     train_config = config.get("compile_config") if isinstance(config, dict) else None
-    if compile and train_config:
-        keras_h5.compile_like_keras(model, train_config, optimizer, names, version or "3", path,
-                                    custom_objects)
+    with _open_h5_bytes(weights_bytes, path, WEIGHTS) as f:
+        weights = read_plan(plan_tree_weights(f, pairs, path), path)
+        optimizer = []
+        if compile and train_config:
+            optimizer = keras_h5.compile_like_keras(model, train_config, _optimizer_datasets(f, path),
+                                                    names, version or "3", path)
+    assign_weights(weights)
+    assign_weights(optimizer)
     return model
 
 
-def _load_kerasque_member(zf, path, custom_objects, compile):  # noqa: A002
+def _load_kerasque_member(zf, path, custom_objects, compile):
     data = read_member(zf, KERASQUE, path)
     with tempfile.TemporaryDirectory() as tmp:
         inner = os.path.join(tmp, "model.h5")
@@ -239,13 +253,13 @@ def load_weights(model, filepath, by_name: bool = False, skip_mismatch: bool = F
     attribute to the layer names instead.
     """
     path = os.fspath(filepath)
-    model._ensure_graph()
+    if skip_mismatch and not by_name:
+        raise ValueError("skip_mismatch=True needs by_name=True (as in Keras).")
+    model.require_graph()
     with _weights_file(path) as f:
-        pairs = _pairs(f, model, by_name, path)
-        if skip_mismatch:
-            pairs = [(t, layer) for t, layer in pairs if _fits(f, t, layer, path)]
-        saved = read_tree_weights(f, pairs, path)
-    hdf5.assign_weights(model, saved, path, by_name=True)
+        plan = plan_tree_weights(f, _pairs(f, model, by_name, path), path, skip_mismatch)
+        pairs = read_plan(plan, path)
+    assign_weights(pairs)
 
 
 @contextlib.contextmanager
@@ -257,7 +271,7 @@ def _weights_file(path: str):
         with _open_h5_bytes(data, path, WEIGHTS) as f:
             yield f
     else:
-        with hdf5.open_h5(path) as f:
+        with open_h5(path) as f:
             yield f
 
 
@@ -269,25 +283,13 @@ def _pairs(f, model, by_name: bool, path: str) -> list:
         layers = [layer for layer in layers if not isinstance(layer, InputLayer)]
     if not by_name:
         return list(zip(keras_names(type(layer).__name__ for layer in layers), layers))
-    group = f.get("layers") or {}
+    group = group_at(f, "/layers", path)
     names = {}
-    for tree_name in group:
-        vars_group = group[tree_name].get("vars")
-        if vars_group is not None and "name" in vars_group.attrs:
-            names[hdf5._text(vars_group.attrs["name"])] = tree_name
+    for tree_name in group.keys() if group is not None else []:
+        vars_group = locate(f, f"/layers/{tree_name}/vars", f"/layers/{tree_name}", path)
+        if isinstance(vars_group, h5py.Group) and "name" in vars_group.attrs:
+            names[read_text_attr(vars_group, "name", path)] = tree_name
     return [(names[layer.name], layer) for layer in layers if layer.name in names]
-
-
-def _fits(f, tree_name, layer, path) -> bool:
-    import warnings
-
-    expected = [tuple(v.get_value(borrow=True).shape) for v in layer.weights]
-    found = [tuple(g[n].shape) for g, n in _flat_datasets(f["layers"][tree_name])]
-    if found != expected:
-        warnings.warn(f"Skipping layer {layer.name!r} when loading {path!r}: the model's weights "
-                      f"have shapes {expected}, the file's {found}.", stacklevel=4)
-        return False
-    return True
 
 
 # -- writing ---------------------------------------------------------------------

@@ -46,7 +46,7 @@ _DROPPED = ("input_dtype", "batch_input_shape", "input_length")
 # kerasque's layers that Keras 3 does not have: named under kerasque's module.
 KERASQUE_ONLY = ("DropConnect", "ZoneOut", "ThresholdedReLU")
 # Keras 3 classes whose constructor takes no ``trainable``.
-_NO_TRAINABLE = ("SpatialDropout1D",)
+_NO_TRAINABLE = ("SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D")
 # Keras 3.15's legacy loader cannot rebuild the short names of these.
 _FULL_NAMES = {"mse": "mean_squared_error", "mae": "mean_absolute_error"}
 
@@ -91,6 +91,8 @@ def keras_layer_config(entry: dict) -> dict:
             continue
         if key == "trainable" and cls in _NO_TRAINABLE and value:
             continue
+        if key == "implementation" and cls == "SimpleRNN":
+            continue  # Keras's SimpleRNN has one implementation and takes no argument
         if key.endswith("initializer"):
             value = _initializer(value)
         elif key.endswith("regularizer"):
@@ -172,8 +174,25 @@ def keras_training_config(train_config: dict | None) -> dict | None:
         "metrics": [_FULL_NAMES.get(m, m) for m in train_config.get("metrics") or []] or None,
         "weighted_metrics": None,
         "optimizer_config": {"class_name": optimizer["class_name"],
-                             "config": dict(optimizer["config"])},
+                             "config": _keras3_optimizer(optimizer["config"])},
     }
+
+
+def _keras3_optimizer(config: dict) -> dict:
+    """kerasque's (Keras 2's) optimizer arguments in Keras 3's spelling.
+
+    kerasque's ``clipnorm`` clips all gradients together: Keras 3's
+    ``global_clipnorm``. A nonzero ``decay`` (Keras 2's time decay) has no
+    Keras 3 equivalent and is kept, so Keras warns that it ignores it.
+    """
+    out = dict(config)
+    if out.get("decay") in (0, 0.0):
+        out.pop("decay")
+    if out.get("clipnorm") is not None:
+        out["global_clipnorm"] = out.pop("clipnorm")
+    if out.get("epsilon") is None:
+        out.pop("epsilon", None)
+    return out
 
 
 def _json(value) -> str:

@@ -18,7 +18,7 @@ import h5py
 
 def is_archive(path: str) -> bool:
     """A Keras 3 native path: ``.keras`` zip or ``.weights.h5`` weights."""
-    return path.endswith(".keras") or path.endswith(".weights.h5")
+    return path.endswith((".keras", ".weights.h5"))
 
 
 def handles(filepath) -> bool:
@@ -37,7 +37,7 @@ def handles(filepath) -> bool:
     return keras or (path.endswith(".weights.h5") and native)
 
 
-def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002 - Keras's name
+def load_model(filepath, custom_objects=None, compile=True):
     from kerasque.saving import keras_archive, keras_h5
 
     path = os.fspath(filepath)

@@ -61,6 +61,20 @@ _VARIANCE_SCALING = {
 _MODELS = ("Sequential", "Model", "Functional")
 
 
+_STATE = {"masked": True}
+
+
+def _has_mask(config) -> bool:
+    """Whether any layer of a config makes a mask (``Masking``, ``mask_zero=True``)."""
+    if isinstance(config, dict):
+        if config.get("class_name") == "Masking" or config.get("mask_zero") is True:
+            return True
+        return any(_has_mask(v) for v in config.values())
+    if isinstance(config, list):
+        return any(_has_mask(v) for v in config)
+    return False
+
+
 def keras_major(version) -> int:
     """The major version of a ``keras_version`` string ('2.2.4', '3.15.1', '2.13.1-tf')."""
     text = str(version or "")
@@ -168,7 +182,15 @@ def _activation(layer, cls, key, value, major):
 def _accepted(kerasque_cls) -> set:
     from kerasque.engine.base_layer import _BASE_KWARGS, _init_params
 
-    return set(_init_params(kerasque_cls)) | set(_BASE_KWARGS)
+    accepted = set(_init_params(kerasque_cls)) | set(_BASE_KWARGS)
+    cell = getattr(kerasque_cls, "cell_class", None)
+    if isinstance(cell, type):
+        # GRU, LSTM, SimpleRNN take their cell's arguments and the loop's in one list.
+        import sys
+
+        loop = getattr(sys.modules[kerasque_cls.__module__], "_LOOP_ARGS", ())
+        accepted |= set(_init_params(cell)) | set(loop)
+    return accepted
 
 
 def _input_layer(config: dict, layer: str, major: int) -> dict:
@@ -187,19 +209,25 @@ def _input_layer(config: dict, layer: str, major: int) -> dict:
     return out
 
 
+def _harmless(key: str, value, config: dict) -> bool:
+    """Whether dropping ``key=value`` leaves what the layer computes unchanged."""
+    if key in HARMLESS or (key in NEUTRAL and value == NEUTRAL[key]):
+        return True
+    if key == "renorm_momentum":
+        return not config.get("renorm")
+    if key == "zero_output_for_mask":
+        # Only masked steps of returned sequences differ.
+        return not config.get("return_sequences") or not _STATE["masked"]
+    return False
+
+
 def _drop_rest(cls: str, layer: str, config: dict, accepted: set) -> dict:
     """Keep accepted keys; drop harmless and neutral ones; refuse the rest."""
     kept = {}
     for key, value in config.items():
         if key in accepted:
             kept[key] = value
-        elif key in HARMLESS:
-            continue
-        elif key in NEUTRAL and value == NEUTRAL[key]:
-            continue
-        elif key == "renorm_momentum" and not config.get("renorm"):
-            continue
-        elif key == "zero_output_for_mask" and not config.get("return_sequences"):
+        elif _harmless(key, value, config):
             continue
         else:
             raise refuse(layer, cls, key, value)
@@ -246,8 +274,9 @@ def translate_layer(entry: dict, major: int, custom_objects=None) -> dict:
     if dtype is not None and dtype != floatx():
         raise refuse(layer, cls, "dtype", dtype, f"kerasque computes in floatx() = {floatx()!r}")
     shape = config.pop("batch_shape", None) or config.pop("batch_input_shape", None)
-    if "layer" in config:
-        config["layer"] = translate_layer(config["layer"], major, custom_objects)
+    for key in ("layer", "forward_layer", "backward_layer"):  # wrappers, Bidirectional
+        if isinstance(config.get(key), dict):
+            config[key] = translate_layer(config[key], major, custom_objects)
     for key in list(config):
         if key not in accepted and SYNONYMS.get(key) in accepted:
             config[SYNONYMS[key]] = config.pop(key)
@@ -281,7 +310,7 @@ def _sequential(config, major, custom_objects) -> dict:
     if isinstance(config, list):  # Keras up to 2.2.0: a bare list of layers
         config = {"layers": config}
     if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
-        raise ValueError(f"A Keras Sequential config needs a list of layers, received {config!r}.")
+        raise ValueError(f"A Keras Sequential config needs a list of layers, received {config!r}.")  # noqa: TRY004
     layers = list(config["layers"])
     out = {"name": config.get("name") or "sequential", "layers": []}
     if layers and layers[0].get("class_name") == "InputLayer":
@@ -345,7 +374,7 @@ def _endpoints(value) -> list:
 
 def _functional(config, major, custom_objects) -> dict:
     if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
-        raise ValueError("A Keras functional model config needs a list of 'layers'.")
+        raise ValueError("A Keras functional model config needs a list of 'layers'.")  # noqa: TRY004
     layers = []
     for entry in config["layers"]:
         translated = translate_layer(entry, major, custom_objects)
@@ -370,6 +399,7 @@ def translate(model_config: dict, keras_version, custom_objects=None) -> dict:
         honour (naming the layer, the key and the value).
     """
     major = keras_major(keras_version)
+    _STATE["masked"] = _has_mask(model_config)
     if major < 2:
         raise ValueError(
             f"The file was written by Keras {keras_version}; kerasque reads files of Keras 2 "

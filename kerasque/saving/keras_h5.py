@@ -4,9 +4,9 @@ A Keras file is one with a ``keras_version`` attribute and no
 ``kerasque_version``. Its ``model_config`` is translated by
 :mod:`kerasque.saving.keras_format`; its weights are matched to the rebuilt
 model's layers by name (full models) or in order (weights-only files, as
-Keras's ``load_weights`` does). Every array is read through
-:func:`read_layer_weights`, the one place that touches datasets, and every
-weight is checked before any is assigned.
+Keras's ``load_weights`` does). Datasets are found and read through
+:mod:`kerasque.saving.h5_guard` (links refused, shapes checked before data),
+and nothing is assigned until every weight is read.
 
 Keras's optimizer state is restored when the saved optimizer does what
 kerasque's of the same name does (:func:`optimizer_state`); otherwise the
@@ -20,23 +20,12 @@ import warnings
 
 import numpy as np
 
-from kerasque.saving import hdf5, keras_format, serialization
-
-
-# -- reading (one swappable entry point) -----------------------------------
-def read_layer_weights(group, path: str):
-    """``[(layer, [(weight name, array), ...]), ...]`` of a Keras ``model_weights`` group."""
-    return hdf5.read_weights(group, path)
-
-
-def read_named_arrays(group, names, path: str) -> list:
-    """The datasets ``names`` of ``group`` as arrays, in that order."""
-    out = []
-    for name in names:
-        if name not in group:
-            raise ValueError(f"{path!r}: {group.name!r} lists {name!r} but has no such dataset.")
-        out.append((name, np.asarray(group[name][()])))
-    return out
+from kerasque.saving import hdf5, keras_format
+from kerasque.saving.h5_attrs import read_json_attr, read_text_attr
+from kerasque.saving.h5_file import open_h5
+from kerasque.saving.h5_guard import locate, read_checked
+from kerasque.saving.state import index_optimizer, read_optimizer
+from kerasque.saving.weights import assign_weights, index_weights, plan_weights, read_plan
 
 
 def is_keras_file(f) -> bool:
@@ -44,54 +33,50 @@ def is_keras_file(f) -> bool:
     return "keras_version" in f.attrs and "kerasque_version" not in f.attrs
 
 
-def _version(f) -> str:
-    return hdf5._text(f.attrs["keras_version"])
-
-
 # -- full models -------------------------------------------------------------
-def load_model(filepath, custom_objects=None, compile=True):  # noqa: A002 - Keras's name
-    """Rebuild a model from a Keras ``.h5`` file (see the module docstring)."""
+def load_model(filepath, custom_objects=None, compile=True):
+    """Rebuild a model from a Keras ``.h5`` file (see the module docstring).
+
+    The model is built from the config first, so every weight's declared
+    shape is checked against it before any data is read; nothing is set
+    until everything is read.
+    """
     path = os.fspath(filepath)
-    with hdf5.open_h5(path) as f:
-        version = _version(f)
-        config = hdf5.read_json_attr(f, "model_config", path)
+    with open_h5(path) as f:
+        version = read_text_attr(f, "keras_version", path)
+        config = read_json_attr(f, "model_config", path)
         if config is None:
             raise ValueError(
                 f"{path!r} holds Keras weights only (no 'model_config'): build the model and "
                 "call model.load_weights(path)."
             )
-        if "model_weights" not in f:
-            raise ValueError(f"{path!r} has a model_config but no 'model_weights' group.")
-        weights = read_layer_weights(f["model_weights"], path)
-        train_config = hdf5.read_json_attr(f, "training_config", path)
-        optimizer = None
-        if "optimizer_weights" in f:
-            group = f["optimizer_weights"]
-            names = hdf5.read_list_attr(group, "weight_names") or []
-            optimizer = [value for _, value in read_named_arrays(group, names, path)]
-    return build(config, version, weights, train_config, optimizer, path, custom_objects, compile)
-
-
-def build(config, version, weights, train_config, optimizer, path, custom_objects, compile):  # noqa: A002
-    """A kerasque model from what a Keras file holds (shared by ``.h5`` and ``.keras``)."""
+        train_config = read_json_attr(f, "training_config", path)
     translated = keras_format.translate(config, version, custom_objects)
-    model = serialization.deserialize_layer(translated, custom_objects)
-    assign_by_name(model, weights, path)
-    if compile and train_config:
-        compile_like_keras(model, train_config, optimizer, [n for n, _ in weights], version, path,
-                           custom_objects)
+    model = hdf5.build_model(translated, path, custom_objects)
+    with open_h5(path) as f:
+        if locate(f, "/model_weights", "/model_weights", path) is None:
+            raise ValueError(f"{path!r} has a model_config but no 'model_weights' group.")
+        saved = index_weights(f, "/model_weights", path)
+        _check_covered(model, saved, path)
+        weights = read_plan(plan_weights(model, saved, path, by_name=True), path)
+        optimizer = []
+        if compile and train_config:
+            state = index_optimizer(f, path)
+            optimizer = compile_like_keras(model, train_config, state, [n for n, _ in saved],
+                                           version, path)
+    assign_weights(weights)
+    assign_weights(optimizer)
     return model
 
 
-def assign_by_name(model, saved, path: str) -> None:
-    """Every layer with weights must be in the file; check all, then assign."""
-    have = {name for name, arrays in saved if arrays}
+def _check_covered(model, saved, path: str) -> None:
+    """Every layer with weights must be in the file."""
+    have = {name for name, datasets in saved if datasets}
     missing = [layer.name for layer in model.layers if layer.weights and layer.name not in have]
     if missing:
         raise ValueError(
             f"{path!r} holds no weights for layers {missing} of the model it describes."
         )
-    hdf5.assign_weights(model, saved, path, by_name=True)
 
 
 # -- weights-only files -----------------------------------------------------
@@ -110,32 +95,13 @@ def load_weights(model, filepath, by_name: bool = False, skip_mismatch: bool = F
     path = os.fspath(filepath)
     if skip_mismatch and not by_name:
         raise ValueError("skip_mismatch=True needs by_name=True (as in Keras).")
-    model._ensure_graph()
-    with hdf5.open_h5(path) as f:
-        group = f["model_weights"] if "model_weights" in f else f
-        saved = read_layer_weights(group, path)
-    if skip_mismatch:
-        saved = _without_mismatches(model, saved, path)
-    hdf5.assign_weights(model, saved, path, by_name=by_name)
-
-
-def _without_mismatches(model, saved, path: str) -> list:
-    layers = {layer.name: layer for layer in model.layers}
-    kept = []
-    for name, arrays in saved:
-        layer = layers.get(name)
-        if layer is None:
-            continue
-        shapes = [tuple(v.get_value(borrow=True).shape) for v in layer.weights]
-        if shapes != [a.shape for _, a in arrays]:
-            warnings.warn(
-                f"Skipping layer {name!r} when loading {path!r}: the model's weights have "
-                f"shapes {shapes}, the file's {[a.shape for _, a in arrays]}.",
-                stacklevel=3,
-            )
-            continue
-        kept.append((name, arrays))
-    return kept
+    model.require_graph()
+    with open_h5(path) as f:
+        root = "/model_weights" if locate(f, "/model_weights", "/model_weights", path) else "/"
+        saved = index_weights(f, root, path)
+        plan = plan_weights(model, saved, path, by_name=by_name, skip_mismatch=skip_mismatch)
+        pairs = read_plan(plan, path)
+    assign_weights(pairs)
 
 
 # -- compile settings and optimizer state ----------------------------------
@@ -145,12 +111,14 @@ _LOSS_CLASSES = {
     "SparseCategoricalCrossentropy": "sparse_categorical_crossentropy",
     "BinaryCrossentropy": "binary_crossentropy",
 }
-_OPTIMIZERS = {"Adam": "adam", "SGD": "sgd", "RMSprop": "rmsprop", "Adagrad": "adagrad"}
+_OPTIMIZERS = {"Adam": "adam", "SGD": "sgd", "RMSprop": "rmsprop", "Adagrad": "adagrad",
+               "Adadelta": "adadelta", "Adamax": "adamax", "Nadam": "nadam"}
+# Whose saved state :func:`optimizer_state` maps onto kerasque's slots.
+_STATE_MAPPED = ("Adam", "SGD", "RMSprop", "Adagrad")
 # Keras 3 keys whose neutral values leave the update rule as kerasque's.
 _OPT_NEUTRAL = {
-    "weight_decay": (None, 0, 0.0), "global_clipnorm": (None,), "use_ema": (False,),
-    "loss_scale_factor": (None,), "gradient_accumulation_steps": (None, 1),
-    "amsgrad": (False,), "decay": (0, 0.0), "centered": (False,),
+    "weight_decay": (None, 0, 0.0), "use_ema": (False,), "loss_scale_factor": (None,),
+    "gradient_accumulation_steps": (None, 1), "centered": (False,),
 }
 _OPT_IGNORED = ("name", "ema_momentum", "ema_overwrite_frequency", "jit_compile", "is_legacy_optimizer")
 
@@ -211,16 +179,33 @@ def optimizer_from_keras(config: dict, major: int):
             inner.pop("initial_accumulator_value", None)
         if cls == "RMSprop" and inner.pop("momentum", 0) not in (0, 0.0, None):
             reasons.append("RMSprop momentum")
-    for key in ("clipnorm", "clipvalue"):
+    if major >= 3 and inner.get("clipnorm") is not None:
+        # Keras 3 clips each gradient by its own norm; kerasque (as Keras 2) all together.
+        reasons.append("Keras 3's clipnorm clips each gradient alone, kerasque's all together")
+    for key in ("clipnorm", "clipvalue", "global_clipnorm"):
         if inner.get(key) is None:
             inner.pop(key, None)
-    optimizer = optimizers.OPTIMIZERS[_OPTIMIZERS[cls]](**inner)
+    if major >= 3 and "global_clipnorm" in inner:
+        inner["clipnorm"] = inner.pop("global_clipnorm")
+    if inner.get("amsgrad"):
+        reasons.append("Keras's amsgrad state is not mapped onto kerasque's")
+    if cls not in _STATE_MAPPED:
+        reasons.append(f"Keras's {cls} state is not mapped onto kerasque's")
+    try:
+        optimizer = optimizers.OPTIMIZERS[_OPTIMIZERS[cls]](**inner)
+    except (TypeError, ValueError) as err:
+        raise _Mismatch(f"kerasque's {cls} does not take {inner}: {err}") from None
     return optimizer, "; ".join(reasons) or None
 
 
-def compile_like_keras(model, train_config, state, layer_order, version, path,
-                       custom_objects=None) -> None:
-    """Compile with Keras's loss, metrics and optimizer; restore its state when it carries."""
+def compile_like_keras(model, train_config, state, layer_order, version, path) -> list:
+    """Compile with Keras's loss, metrics and optimizer.
+
+    ``state`` is Keras's optimizer state as ``[(name, dataset), ...]`` (not
+    read yet). Returns the ``(variable, array)`` pairs that restore it, read
+    and checked, for the caller to assign with the weights; ``[]`` when the
+    state does not carry over (with a warning saying why).
+    """
     major = keras_format.keras_major(version)
     missing = False
     try:
@@ -243,18 +228,18 @@ def compile_like_keras(model, train_config, state, layer_order, version, path,
             f"cannot be reproduced ({err}); call model.compile(...) before training.",
             stacklevel=3,
         )
-        return
+        return []
     metrics = _metrics(train_config.get("metrics"))
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
-    if state is None:
-        return
+    if not state:
+        return []
     try:
         if missing:
             raise _Mismatch("the file's compile settings name no optimizer; Keras then uses "
                             "its default RMSprop, and so does kerasque")
         if reason:
             raise _Mismatch(reason)
-        values = optimizer_state(model, state, layer_order, major)
+        lr, named = optimizer_state(model, [ds for _, ds in state], layer_order, major, path)
     except _Mismatch as err:
         warnings.warn(
             f"{path!r}: Keras's optimizer state is not loaded ({err}); the model is compiled "
@@ -262,11 +247,11 @@ def compile_like_keras(model, train_config, state, layer_order, version, path,
             "moments.",
             stacklevel=3,
         )
-        return
-    lr, named = values
+        return []
+    pairs = read_optimizer(model, named, path)
     if lr is not None:
         model.optimizer.learning_rate = lr
-    hdf5._restore_optimizer(model, named, path)
+    return pairs
 
 
 def _keras_order(model, layer_order) -> list:
@@ -284,8 +269,12 @@ def _keras_order(model, layer_order) -> list:
     return order
 
 
-def optimizer_state(model, state: list, layer_order, major: int):
-    """``(learning rate or None, [(name, array), ...])`` in kerasque's order."""
+def optimizer_state(model, state: list, layer_order, major: int, path: str):
+    """``(learning rate or None, [(name, dataset), ...])`` in kerasque's order.
+
+    ``state`` holds Keras's datasets in Keras's order; only the scalar
+    learning rate is read here, the rest by :func:`read_optimizer`.
+    """
     optimizer = model.optimizer
     n = len(model.trainable_weights)
     kind = type(optimizer).__name__
@@ -298,7 +287,9 @@ def optimizer_state(model, state: list, layer_order, major: int):
         if len(values) != 2 + per_var * n:
             raise _Mismatch(f"it holds {len(values)} arrays, {kind} on {n} weights needs "
                             f"{2 + per_var * n}")
-        iterations, lr = values[0], float(np.asarray(values[1]))
+        if tuple(values[1].shape) != ():
+            raise _Mismatch(f"its learning rate has shape {tuple(values[1].shape)}")
+        iterations, lr = values[0], float(read_checked(values[1], (), path, "learning rate"))
         slots = [values[2 + k::per_var] for k in range(per_var)] if per_var else []
     else:
         if kind == "Adam":
@@ -314,7 +305,9 @@ def optimizer_state(model, state: list, layer_order, major: int):
                 raise _Mismatch(f"it holds {len(values)} arrays, Keras 2's {kind} needs {n}")
             slots = [values]
     order = _keras_order(model, layer_order)
-    named = [("iterations", np.asarray(iterations, dtype="int64").reshape(()))]
+    if tuple(iterations.shape) != ():
+        raise _Mismatch(f"its iteration count has shape {tuple(iterations.shape)}")
+    named = [("iterations", iterations)]
     for k, slot in enumerate(slots):
         mine = [None] * n
         for keras_index, value in zip(order, slot):

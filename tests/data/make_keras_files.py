@@ -31,11 +31,11 @@ import sys
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-import h5py  # noqa: E402
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-from keras import layers as L  # noqa: E402
-from keras.src.legacy.saving import legacy_h5_format  # noqa: E402
+import h5py
+import keras
+import numpy as np
+from keras import layers as L
+from keras.src.legacy.saving import legacy_h5_format
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "keras")
 RNG = np.random.default_rng(20261201)
