@@ -17,6 +17,8 @@ from pytensor.compile.rebuild import construct_function_ins_and_outs
 from pytensor.graph.replace import clone_replace
 from pytensor.tensor.random.type import RandomGeneratorType
 
+from kerasque.distribution import distribution
+from kerasque.distribution.placement import place
 from kerasque.engine.function import CompiledFunction
 from kerasque.engine.jax import graph_cache
 from kerasque.engine.jax.batches import device_batches
@@ -216,6 +218,9 @@ class JaxFunction(CompiledFunction):
         spec, fresh = self._spec(args)
         self._last = spec
         rng_values = [rng_value(r) for r in self.rngs]
+        if distribution() is not None:  # batch sharded, the rest replicated
+            cells = spec.cells if isinstance(spec, _Spec) else spec.shared
+            args, rng_values = place(args, rng_values, cells)
         if fresh:  # the first call traces: JAX's tracing warnings come then
             with warnings.catch_warnings():
                 for pattern in _JAX_TRACE_NOISE:
