@@ -70,12 +70,16 @@ SCRIPT = textwrap.dedent(r'''
     masks_single = drop.predict(ones, batch_size=8, training=True)
 
     placed = []
-    real_place = jax_function.place
-    def recording_place(args, rng_values, cells):
-        args, rng_values = real_place(args, rng_values, cells)
-        placed.append((args, rng_values, cells))
-        return args, rng_values
-    jax_function.place = recording_place
+    real_place, real_replicate = jax_function.place_batch, jax_function.replicate
+    def recording_place(args):
+        args, like = real_place(args)
+        placed.append([args])
+        return args, like
+    def recording_replicate(rng_values, cells):
+        rng_values = real_replicate(rng_values, cells)
+        placed[-1] += [rng_values, cells]
+        return rng_values
+    jax_function.place_batch, jax_function.replicate = recording_place, recording_replicate
 
     dist = D.DataParallel(devices=D.list_devices()[:4])
     with dist.scope():

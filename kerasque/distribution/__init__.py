@@ -10,7 +10,7 @@ distributes.
   (:mod:`.devices`)
 - :class:`DataParallel`, :func:`set_distribution`, :func:`distribution`
   (:mod:`.data_parallel`)
-- :func:`place` (:mod:`.placement`): the engine's hook.
+- :func:`~.placement.place_batch`, :func:`~.placement.replicate`: the engine's hooks.
 """
 
 from kerasque.distribution.data_parallel import DataParallel, distribution, set_distribution

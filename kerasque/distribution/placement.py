@@ -1,7 +1,8 @@
 """Where the JAX mode's arguments live under a distribution (the engine's hook).
 
-:func:`place` is called by :class:`kerasque.engine.jax.JaxFunction` before
-each call when a distribution is in force: the batch arguments go sharded
+:func:`place_batch` and :func:`replicate` are called by
+:class:`kerasque.engine.jax.JaxFunction` at each call when a distribution is
+in force: the batch arguments go sharded
 along their first axis over the mesh's batch axis, everything else (weights,
 optimizer slots, generator keys, scalars) replicated. The jitted step is
 unchanged; XLA partitions it from these shardings.
@@ -31,42 +32,72 @@ def shardings(dist, shapes) -> tuple:
     return NamedSharding(mesh, PartitionSpec(dist.batch_dim_name)), replicated
 
 
-def place(args, rng_values, cells):
-    """Place one call's arguments for the distribution in force.
+def place_batch(args):
+    """Place one call's explicit inputs for the distribution in force.
 
-    Parameters
-    ----------
-    args : list of array
-        The explicit inputs (batches first axis first).
-    rng_values : list
-        Generator keys (JAX pytrees).
-    cells : list of list
-        Storage cells of the shared variables the call reads; their JAX
-        arrays are replaced in place by replicated copies.
+    Batch arguments (first axis the batch) go sharded over the mesh's batch
+    axis when the device count divides the batch, else replicated (the
+    batch runs unsharded); the rest replicated. In a multi-process job each
+    process passes its share and the global batch is the shares one after
+    another.
 
     Returns
     -------
-    (args, rng_values)
-        Placed copies (unchanged when no distribution is in force).
+    (placed, like)
+        The placed arrays, and what the compiled function is specialized
+        on: the arguments themselves in one process, their global shapes
+        (:class:`jax.ShapeDtypeStruct`) in a multi-process job.
     """
-    dist = distribution()
-    if dist is None:
-        return args, rng_values
     import jax
 
-    shapes = [np.shape(a) for a in args]
+    dist = distribution()
+    processes = jax.process_count()
+    local = [np.shape(a) for a in args]
+    size = next((s[0] for s in local if len(s)), None)
+    is_batch = [bool(len(s)) and s[0] == size for s in local]
+    shapes = [(s[0] * processes, *s[1:]) if b else s for s, b in zip(local, is_batch)]
     batch, replicated = shardings(dist, shapes)
-    size = next((s[0] for s in shapes if len(s)), None)
-    placed = []
-    for a, shape in zip(args, shapes):
-        target = batch if len(shape) and shape[0] == size else replicated
-        placed.append(_put(a, target))
-    rng_values = [jax.device_put(r, replicated) for r in rng_values]
+    if processes == 1:
+        return [_put(a, batch if b else replicated) for a, b in zip(args, is_batch)], args
+    if size is not None and batch is replicated:
+        raise ValueError(
+            f"In a {processes}-process job each process's batch ({size} samples) must "
+            f"split evenly over the {dist.num_devices} devices with the others' "
+            f"(global batch {size * processes}); choose a batch size and a sample count "
+            "that the device count divides."
+        )
+    placed = [_make(a, batch if b else replicated) for a, b in zip(args, is_batch)]
+    like = [jax.ShapeDtypeStruct(s, np.asarray(a).dtype) for a, s in zip(args, shapes)]
+    return placed, like
+
+
+def replicate(rng_values, cells):
+    """Replicate generator keys and the shared variables' values over the mesh.
+
+    ``cells`` are storage cells; their JAX arrays are replaced in place by
+    replicated copies (a no-op once they are).
+    """
+    import jax
+
+    _, replicated = shardings(distribution(), [])
+    multi = jax.process_count() > 1
+    if multi:
+        rng_values = [jax.tree.map(lambda v: _make(v, replicated), r) for r in rng_values]
+    else:
+        rng_values = [jax.device_put(r, replicated) for r in rng_values]
     for cell in cells:
         value = cell[0]
-        if _is_jax(value) and value.sharding != replicated:
+        if multi and getattr(value, "sharding", None) != replicated:
+            cell[0] = _make(value, replicated)
+        elif _is_jax(value) and value.sharding != replicated:
             cell[0] = jax.device_put(value, replicated)
-    return placed, rng_values
+    return rng_values
+
+
+def _make(value, target):
+    import jax
+
+    return jax.make_array_from_process_local_data(target, np.asarray(value))
 
 
 def _put(a, target):

@@ -18,7 +18,7 @@ from pytensor.graph.replace import clone_replace
 from pytensor.tensor.random.type import RandomGeneratorType
 
 from kerasque.distribution import distribution
-from kerasque.distribution.placement import place
+from kerasque.distribution.placement import place_batch, replicate
 from kerasque.engine.function import CompiledFunction
 from kerasque.engine.jax import graph_cache
 from kerasque.engine.jax.batches import device_batches
@@ -215,12 +215,15 @@ class JaxFunction(CompiledFunction):
         generators; every JAX function reads them from there meanwhile.
         """
         args = self._cast(args)
-        spec, fresh = self._spec(args)
+        placed = distribution() is not None  # batch sharded, the rest replicated
+        if placed:
+            args, like = place_batch(args)  # like: the global batch, as compiled
+        spec, fresh = self._spec(like if placed else args)
         self._last = spec
         rng_values = [rng_value(r) for r in self.rngs]
-        if distribution() is not None:  # batch sharded, the rest replicated
+        if placed:
             cells = spec.cells if isinstance(spec, _Spec) else spec.shared
-            args, rng_values = place(args, rng_values, cells)
+            rng_values = replicate(rng_values, cells)
         if fresh:  # the first call traces: JAX's tracing warnings come then
             with warnings.catch_warnings():
                 for pattern in _JAX_TRACE_NOISE:
