@@ -20,15 +20,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 SCRIPT = textwrap.dedent(r'''
     import json
+    import sys
     import numpy as np
     import jax
     import kerasque.engine.jax.function as jax_function
     from kerasque import distribution as D
     from kerasque.backend import set_mode
     from kerasque.layers import GRU, Dense, DropConnect, Dropout, ZoneOut
-    from kerasque.models import Sequential
+    from kerasque.models import Sequential, load_model
     from kerasque.utils import set_random_seed
 
+    out_dir = sys.argv[1]
     out = {"devices": D.list_devices()}
     rng = np.random.default_rng(0)
     x = rng.normal(size=(70, 8)).astype("float32")
@@ -103,7 +105,13 @@ SCRIPT = textwrap.dedent(r'''
         set_random_seed(3)
         drop = Sequential([Dropout(0.5, input_shape=(64,))])
         masks_four = drop.predict(ones, batch_size=8, training=True)
+        four.save(out_dir + "/four.h5")
     out["after_scope"] = D.distribution() is None
+    single.save(out_dir + "/single.h5")
+    reloaded = load_model(out_dir + "/four.h5")
+    out["saved_equal"] = bool(np.array_equal(weights(reloaded), weights(four)))
+    out["saved_rel_to_single"] = rel(weights(load_model(out_dir + "/single.h5")),
+                                     weights(reloaded))
     out["mlp_rel"] = rel(weights(single), weights(four))
     out["gru_rel"] = rel(weights(seq_single), weights(seq_four))
     out["predict_diff"] = float(np.max(np.abs(pred_single - pred_four)))
@@ -126,11 +134,77 @@ SCRIPT = textwrap.dedent(r'''
 ''')
 
 
+PROCESS_SCRIPT = textwrap.dedent(r'''
+    import json
+    import sys
+    import jax
+    import numpy as np
+    from kerasque import distribution as D
+
+    pid, port = int(sys.argv[1]), sys.argv[2]
+    jax.config.update("jax_cpu_collectives_implementation", "gloo")
+    D.initialize(f"127.0.0.1:{port}", 2, pid)
+    from kerasque.layers import Dense, Dropout
+    from kerasque.models import Sequential
+    from kerasque.utils import set_random_seed
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 8)).astype("float32")
+    y = rng.normal(size=(64, 1)).astype("float32")
+
+    def fit(x, y, batch_size):
+        set_random_seed(7)
+        model = Sequential([Dense(16, activation="relu", input_shape=(8,)), Dropout(0.5),
+                            Dense(1)])
+        model.compile("sgd", "mse")
+        model.fit(x, y, batch_size=batch_size, epochs=2, verbose=0, shuffle=False)
+        return np.concatenate([w.ravel() for w in model.get_weights()])
+
+    D.set_distribution(D.DataParallel())
+    # Each global batch of 16: its first 8 rows come from process 0, the rest from 1.
+    share = np.arange(64).reshape(4, 2, 8)[:, pid].ravel()
+    job = fit(x[share], y[share], 8)
+    out = {"devices": len(D.list_devices()), "processes": jax.process_count()}
+    if pid == 0:
+        D.set_distribution(None)
+        alone = fit(x, y, 16)
+        out["rel"] = float(np.max(np.abs(job - alone)) / np.max(np.abs(alone)))
+    print("RESULT" + json.dumps(out), flush=True)
+''')
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _env(devices):
+    return dict(os.environ, XLA_FLAGS=f"--xla_force_host_platform_device_count={devices}",
+                PYTHONPATH=str(ROOT), KERASQUE_MODE="JAX")
+
+
 @pytest.fixture(scope="module")
-def result():
-    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4",
-               PYTHONPATH=str(ROOT), KERASQUE_MODE="JAX")
-    proc = subprocess.run([sys.executable, "-c", SCRIPT], env=env, cwd=ROOT,
+def processes():
+    port = str(_free_port())
+    procs = [subprocess.Popen([sys.executable, "-c", PROCESS_SCRIPT, str(pid), port],
+                              env=_env(2), cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for pid in (0, 1)]
+    outs = [p.communicate(timeout=600) for p in procs]
+    results = []
+    for proc, (stdout, stderr) in zip(procs, outs):
+        lines = [ln for ln in stdout.splitlines() if ln.startswith("RESULT")]
+        assert proc.returncode == 0 and lines, stderr[-4000:]
+        results.append(json.loads(lines[-1][len("RESULT"):]))
+    return results
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    out_dir = str(tmp_path_factory.mktemp("distribution"))
+    proc = subprocess.run([sys.executable, "-c", SCRIPT, out_dir], env=_env(4), cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")]
     assert proc.returncode == 0 and lines, proc.stderr[-4000:]
@@ -186,6 +260,17 @@ def test_more_devices_than_exist_is_a_clear_error(result):
 def test_a_distribution_in_the_numba_mode_is_a_clear_error(result):
     kind, message = result["numba"]
     assert kind == "ValueError" and "'NUMBA'" in message and "'JAX'" in message
+
+
+def test_a_model_saved_under_a_distribution_loads_on_one_device_with_its_weights(result):
+    assert result["saved_equal"]
+    assert result["saved_rel_to_single"] < 1e-5
+
+
+def test_two_processes_train_as_one_job_equal_to_one_process(processes):
+    assert [r["processes"] for r in processes] == [2, 2]
+    assert [r["devices"] for r in processes] == [4, 4]
+    assert processes[0]["rel"] < 1e-5
 
 
 def test_set_distribution_rejects_a_wrong_type():
