@@ -205,7 +205,7 @@ def processes():
 def result(tmp_path_factory):
     out_dir = str(tmp_path_factory.mktemp("distribution"))
     proc = subprocess.run([sys.executable, "-c", SCRIPT, out_dir], env=_env(4), cwd=ROOT,
-                          capture_output=True, text=True, timeout=600)
+                          check=False, capture_output=True, text=True, timeout=600)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")]
     assert proc.returncode == 0 and lines, proc.stderr[-4000:]
     return json.loads(lines[-1][len("RESULT"):])
@@ -278,3 +278,19 @@ def test_set_distribution_rejects_a_wrong_type():
 
     with pytest.raises(TypeError, match="DataParallel"):
         D.set_distribution("data_parallel")
+
+
+def test_initialize_checks_job_addresses_against_num_processes():
+    from kerasque import distribution as D
+
+    with pytest.raises(ValueError, match="lists 2 processes"):
+        D.initialize("127.0.0.1:1234,127.0.0.1:1235", num_processes=3, process_id=0)
+
+
+def test_initialize_reads_keras_environment_variables(monkeypatch):
+    from kerasque import distribution as D
+
+    monkeypatch.setenv("KERAS_DISTRIBUTION_NUM_PROCESSES", "2")
+    monkeypatch.setenv("KERAS_DISTRIBUTION_PROCESS_ID", "5")
+    with pytest.raises(ValueError, match=r"process_id must be in \[0, 2\); received 5"):
+        D.initialize("127.0.0.1:1234")

@@ -174,10 +174,8 @@ def initialize(job_addresses=None, num_processes=None, process_id=None) -> None:
                 f"but num_processes is {num_processes}; give one address per process."
             )
         coordinator = addresses[0]
-    if num_processes is not None and process_id is not None:
-        if not 0 <= int(process_id) < int(num_processes):
-            raise ValueError(
-                f"process_id must be in [0, {num_processes}); received {process_id}."
-            )
+    if (num_processes is not None and process_id is not None
+            and not 0 <= int(process_id) < int(num_processes)):
+        raise ValueError(f"process_id must be in [0, {num_processes}); received {process_id}.")
     _jax().distributed.initialize(coordinator_address=coordinator,
                                   num_processes=num_processes, process_id=process_id)
