@@ -193,3 +193,31 @@ def test_keras_top_level_names():
     x = keras.Input(shape=(2,))
     model = keras.Model(x, keras.layers.Dense(1)(x))
     assert isinstance(model, Model) and keras.Sequential is Sequential
+
+
+def test_keras2_input_and_output_keywords_build_a_model():
+    from kerasque.layers import Dense, Input
+    from kerasque.models import Model
+
+    x = Input(shape=(3,))
+    model = Model(input=x, output=Dense(2)(x))
+    assert model.output_shape == (None, 2)
+    import pytest
+
+    with pytest.raises(TypeError, match="pass inputs= or input=, not both"):
+        Model(inputs=x, input=x, outputs=model.outputs[0])
+
+
+def test_save_with_overwrite_false_refuses_an_existing_file(tmp_path):
+    import pytest
+
+    from kerasque.layers import Dense
+    from kerasque.models import Sequential
+
+    model = Sequential([Dense(2, input_shape=(3,))])
+    path = tmp_path / "w.h5"
+    model.save_weights(path)
+    before = path.read_bytes()
+    with pytest.raises(FileExistsError, match="overwrite=False"):
+        model.save_weights(path, overwrite=False)
+    assert path.read_bytes() == before

@@ -18,6 +18,7 @@ through the protocol of :mod:`kerasque.engine.function`, whatever the mode.
 from __future__ import annotations
 
 import itertools
+import os
 import warnings
 
 import numpy as np
@@ -44,7 +45,7 @@ from kerasque.engine.fit_loop import (
     mean_over,
     outputs_over,
 )
-from kerasque.engine.functional import Functional
+from kerasque.engine.functional import Functional, graph_arguments
 from kerasque.engine.objectives import metrics_names, resolve_outputs, weighted_objective
 from kerasque.engine.symbolic import run_nodes
 from kerasque.engine.tracing import placeholder
@@ -68,7 +69,8 @@ class Model(TrainingState, Functional):
     >>> model = Model(x, Dense(2, activation="softmax")(Dense(8)(x)))
     """
 
-    def __init__(self, inputs, outputs, name=None):
+    def __init__(self, inputs=None, outputs=None, name=None, **kwargs):
+        inputs, outputs = graph_arguments(inputs, outputs, kwargs)
         super().__init__(name=name)
         self._init_training()
         self._init_graph(inputs, outputs)
@@ -557,13 +559,13 @@ class Model(TrainingState, Functional):
         outs = [np.asarray(o) for o in outs]
         return outs[0] if len(outs) == 1 else outs
 
-    def summary(self, print_fn=print) -> None:
-        """Print layers, output shapes and parameter counts."""
+    def summary(self, line_length=None, positions=None, print_fn=None) -> None:
+        """Print layers, output shapes and parameter counts (Keras's table)."""
         from kerasque.engine.summary import summary_lines
 
         self._ensure_graph()
-        for line in summary_lines(self):
-            print_fn(line)
+        for line in summary_lines(self, line_length=line_length, positions=positions):
+            (print_fn or print)(line)
 
     # -- saving (see kerasque.saving) ---------------------------------------
     def get_config(self) -> dict:
@@ -578,21 +580,38 @@ class Model(TrainingState, Functional):
 
         return functional_from_config(cls, config, custom_objects)
 
-    def save(self, filepath) -> None:
-        """Save architecture, weights, compile settings, optimizer and random state (HDF5)."""
+    def save(self, filepath, overwrite: bool = True, include_optimizer: bool = True) -> None:
+        """Save architecture, weights, compile settings, optimizer and random state.
+
+        ``.h5``: HDF5 in Keras's layout (Keras 3 opens it); ``.keras``: Keras 3's zip.
+        ``overwrite=False`` refuses an existing file instead of replacing it.
+        """
         from kerasque.saving import save_model
 
-        save_model(self, filepath)
+        _check_overwrite(filepath, overwrite, "save")
+        save_model(self, filepath, include_optimizer=include_optimizer)
 
-    def save_weights(self, filepath) -> None:
+    def save_weights(self, filepath, overwrite: bool = True) -> None:
         """Save the layer weights only (HDF5, Keras's layout)."""
         from kerasque.saving import save_weights
 
+        _check_overwrite(filepath, overwrite, "save_weights")
         save_weights(self, filepath)
 
-    def load_weights(self, filepath, by_name: bool = False) -> None:
-        """Load layer weights from a weights file or a full model file."""
+    def load_weights(self, filepath, by_name: bool = False, skip_mismatch: bool = False) -> None:
+        """Load layer weights from a weights file or a full model file (all or nothing)."""
         from kerasque.saving import load_weights
 
-        load_weights(self, filepath, by_name=by_name)
+        load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
 
+
+
+def _check_overwrite(filepath, overwrite, what: str) -> None:
+    """``overwrite=False``: refuse to replace an existing file (Keras asks; we never prompt)."""
+    if not isinstance(overwrite, bool):
+        raise TypeError(f"{what}: overwrite must be True or False, received {overwrite!r}.")
+    if not overwrite and os.path.exists(os.fspath(filepath)):
+        raise FileExistsError(
+            f"{what}: {os.fspath(filepath)!r} exists and overwrite=False; pass overwrite=True "
+            "to replace it."
+        )
