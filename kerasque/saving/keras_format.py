@@ -234,10 +234,28 @@ def _drop_rest(cls: str, layer: str, config: dict, accepted: set) -> dict:
     return kept
 
 
+def _native(kind: str, value) -> bool:
+    """Whether kerasque's ``initializers``/``regularizers``/``constraints`` read ``value`` as is."""
+    import importlib
+
+    if not isinstance(value, dict):
+        return False
+    module = importlib.import_module(f"kerasque.{kind}")
+    try:
+        module.deserialize(value)
+    except (TypeError, ValueError, KeyError):
+        return False
+    return True
+
+
 def _translate_values(cls, layer, config: dict, major: int) -> dict:
     out = {}
     for key, value in config.items():
-        if key.endswith("initializer"):
+        kind = next((k for k in ("initializer", "regularizer", "constraint") if key.endswith(k)),
+                    None)
+        if kind is not None and _native(kind + "s", value):
+            out[key] = value
+        elif key.endswith("initializer"):
             name = _initializer(value)
             if name is not None:
                 out[key] = name
