@@ -98,3 +98,19 @@ def test_a_weight_dropped_stateful_layer_keeps_the_states_its_output_came_from()
         _, h_val, c_val = fn(xv)
         np.testing.assert_allclose(lstm.states[0].get_value(), h_val, atol=1e-12)
         np.testing.assert_allclose(lstm.states[1].get_value(), c_val, atol=1e-12)
+
+
+def test_model_reset_states_resets_every_stateful_layer():
+    from kerasque.layers import LSTM, GRU
+    from kerasque.models import Sequential
+
+    model = Sequential([
+        LSTM(3, stateful=True, return_sequences=True, batch_input_shape=(2, 4, 2)),
+        GRU(2, stateful=True),
+    ])
+    x = np.random.default_rng(0).normal(size=(2, 4, 2)).astype("float32")
+    first = model.predict(x, batch_size=2)
+    second = model.predict(x, batch_size=2)
+    assert not np.allclose(first, second), "the states carry over between batches"
+    model.reset_states()
+    np.testing.assert_allclose(model.predict(x, batch_size=2), first, rtol=1e-6)

@@ -559,6 +559,12 @@ class Model(TrainingState, Functional):
         outs = [np.asarray(o) for o in outs]
         return outs[0] if len(outs) == 1 else outs
 
+    def reset_states(self) -> None:
+        """Reset every stateful layer's states to zeros (Keras's ``model.reset_states()``)."""
+        for layer in self.layers:
+            if getattr(layer, "stateful", False) and hasattr(layer, "reset_states"):
+                layer.reset_states()
+
     def summary(self, line_length=None, positions=None, print_fn=None) -> None:
         """Print layers, output shapes and parameter counts (Keras's table)."""
         from kerasque.engine.summary import summary_lines

@@ -96,12 +96,14 @@ class RNN(Layer):
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, seed=None, activity_regularizer=None,
                  weights=None, batch_size=None, input_dim=None, input_length=None, **kwargs):
-        if input_dim is not None and "input_shape" not in kwargs:
-            kwargs["input_shape"] = (input_length, input_dim)
-        if batch_size is not None and "batch_input_shape" not in kwargs:
-            shape = kwargs.pop("input_shape", None)
-            if shape is not None:
-                kwargs["batch_input_shape"] = (batch_size, *shape)
+        # The base layer turns Keras 2's input_dim / input_length / batch_size
+        # into the input shape (naming each in its errors) and applies the
+        # activity regularizer to the output, once.
+        for key, value in (("input_dim", input_dim), ("input_length", input_length),
+                           ("batch_size", batch_size),
+                           ("activity_regularizer", activity_regularizer)):
+            if value is not None:
+                kwargs[key] = value
         super().__init__(**kwargs)
         if isinstance(cell, (list, tuple)):
             cell = StackedRNNCells(list(cell))
@@ -119,7 +121,6 @@ class RNN(Layer):
         self.unroll = bool(unroll)
         self.batch_size = batch_size
         self.seed = check_seed(owner, seed)
-        self.activity_regularizer = regularizers.get(activity_regularizer)
         self._initial_weights = weights
         self.rng = None
         self._states: list = []
@@ -292,8 +293,6 @@ class RNN(Layer):
         for var, value in zip(self._states, finals):
             K.add_update(var, value)
         out = seq.dimshuffle(1, 0, 2) if self.return_sequences else seq[-1]
-        if self.activity_regularizer is not None:
-            context.current().add_loss(self.activity_regularizer(out))
         return [out, *finals] if self.return_state else out
 
     def _output_is_state(self) -> bool:
