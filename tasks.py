@@ -4,6 +4,7 @@
     python3 tasks.py demo    # create .venv, install kerasque, run examples/digits_mlp.py
     python3 tasks.py test    # create .venv, install kerasque[test], run the test suite
     python3 tasks.py lm      # the character-level GRU language model demo
+    python3 tasks.py awd     # the AWD-LSTM-style character language model demo
 
 Extra arguments after the task go to the demo script or to pytest.
 """
@@ -41,7 +42,11 @@ def setup() -> None:
 
 def main(argv: list[str]) -> int:
     task, rest = (argv[0], argv[1:]) if argv else ("", [])
-    scripts = {"demo": "examples/digits_mlp.py", "lm": "examples/char_gru_lm.py"}
+    scripts = {
+        "demo": "examples/digits_mlp.py",
+        "lm": "examples/char_gru_lm.py",
+        "awd": "examples/awd_lstm_lm.py",
+    }
     if task not in (*scripts, "test", "setup"):
         print(__doc__)
         return 2

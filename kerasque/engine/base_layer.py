@@ -516,12 +516,10 @@ class Layer(NodeAccess):
         return node.outputs if multi else node.outputs[0]
 
     def _call_pytensor(self, xs, kwargs):
-        from kerasque.backend import learning_phase
-
         check_kwargs(f"{type(self).__name__}.__call__", kwargs, ("training", "mask"))
         xs = [pt.as_tensor_variable(x) for x in xs]
         training = kwargs.get("training")
-        training = learning_phase() if training is None else training
+        training = context.learning_phase() if training is None else training
         mask = kwargs.get("mask")
         masks = to_list(mask) if mask is not None else [None] * len(xs)
         outs, _ = self._apply(xs, masks, training)
