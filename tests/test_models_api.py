@@ -78,8 +78,12 @@ def test_summary_of_a_graph_shows_connections_as_keras_does():
 def test_print_summary_takes_line_length_and_positions():
     model = Sequential([Dense(4, input_shape=(2,), name="d1"), Dropout(0.5), Dense(1)])
     out = io.StringIO()
-    print_summary(model, line_length=50, positions=[0.5, 0.8, 1.0],
-                  print_fn=lambda line: out.write(line + "\n"))
+    print_summary(
+        model,
+        line_length=50,
+        positions=[0.5, 0.8, 1.0],
+        print_fn=lambda line: out.write(line + "\n"),
+    )
     lines = out.getvalue().splitlines()
     assert lines[1] == "_" * 50 and "Connected to" not in out.getvalue()
     assert lines[4].startswith("d1 (Dense)") and lines[4].rstrip().endswith("12")
@@ -99,8 +103,9 @@ def test_predict_classes_takes_the_argmax_or_thresholds_one_unit():
 
 
 def test_predict_proba_warns_when_outputs_are_not_probabilities():
-    model = Sequential([Dense(2, input_shape=(2,), kernel_initializer="ones",
-                              bias_initializer="ones")])
+    model = Sequential(
+        [Dense(2, input_shape=(2,), kernel_initializer="ones", bias_initializer="ones")]
+    )
     with pytest.warns(UserWarning, match=r"returns values outside \[0, 1\]"):
         model.predict_proba(np.full((2, 2), 3.0, "float32"))
 

@@ -128,15 +128,17 @@ def check_randomness(outputs, updates: dict, owners: dict, draw_owner: dict) -> 
         ok = ok and not any(value is n.inputs[0] for ns in readers.values() for n in ns)
         if not ok:
             raise ValueError(
-                f"The update of generator {_describe(var)} (from {owners.get(var) or 'an explicit update'}) "
+                f"The update of generator {_describe(var)} "
+                f"(from {owners.get(var) or 'an explicit update'}) "
                 "is not the last state of that generator's draws in this graph, so "
                 "draws would repeat or be skipped. Update it with the next_rng of its "
                 "last draw."
             )
 
 
-def compile_function(inputs, outputs, updates=(), draw_owner=None, mode=None,
-                     name=None) -> CompiledFunction:
+def compile_function(
+    inputs, outputs, updates=(), draw_owner=None, mode=None, name=None
+) -> CompiledFunction:
     """Compile ``inputs -> outputs`` with checked updates, in the mode in force.
 
     Parameters
@@ -164,13 +166,20 @@ def compile_function(inputs, outputs, updates=(), draw_owner=None, mode=None,
     if modes.resolve(mode) == "JAX":
         # Specialized per input shape, generators threaded explicitly (see modes).
         return JaxFunction(inputs, outputs, merged, name, compiler=pytensor_function)
-    fn = pytensor_function(inputs, outputs, updates=list(merged.items()),
-                           mode=modes.pytensor_mode(mode), name=name,
-                           on_unused_input="ignore", allow_input_downcast=True)
+    fn = pytensor_function(
+        inputs,
+        outputs,
+        updates=list(merged.items()),
+        mode=modes.pytensor_mode(mode),
+        name=name,
+        on_unused_input="ignore",
+        allow_input_downcast=True,
+    )
     return HostFunction(fn, name)
 
 
 def pytensor_function(inputs, outputs, updates, mode, name, **options):
     """The one call of :func:`pytensor.function` in kerasque (every mode's compile ends here)."""
-    return pytensor.function(list(inputs), list(outputs), updates=list(updates), mode=mode,
-                             name=name, **options)
+    return pytensor.function(
+        list(inputs), list(outputs), updates=list(updates), mode=mode, name=name, **options
+    )

@@ -93,7 +93,8 @@ def _check_learning_rate(value) -> float | None:
     ok = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
     if not ok or not math.isfinite(float(value)) or float(value) < 0:
         raise ValueError(
-            f"training_state 'learning_rate' must be a finite number >= 0, received {_short(value)}."
+            "training_state 'learning_rate' must be a finite number >= 0, received "
+            f"{_short(value)}."
         )
     return float(value)
 
