@@ -2,8 +2,9 @@
 """Set up and run kerasque's demo or tests with nothing but python3.
 
     python3 tasks.py demo    # create .venv, install kerasque, run examples/digits_mlp.py
-    python3 tasks.py test    # create .venv, install kerasque[test], run the test suite
+    python3 tasks.py test    # create .venv, install kerasque[test]; ruff, the test suite, doctests
     python3 tasks.py lm      # the character-level GRU language model demo
+    python3 tasks.py awd     # the AWD-LSTM-style character language model demo
 
 Extra arguments after the task go to the demo script or to pytest.
 """
@@ -41,14 +42,34 @@ def setup() -> None:
 
 def main(argv: list[str]) -> int:
     task, rest = (argv[0], argv[1:]) if argv else ("", [])
-    scripts = {"demo": "examples/digits_mlp.py", "lm": "examples/char_gru_lm.py"}
+    scripts = {
+        "demo": "examples/digits_mlp.py",
+        "lm": "examples/char_gru_lm.py",
+        "awd": "examples/awd_lstm_lm.py",
+    }
     if task not in (*scripts, "test", "setup"):
         print(__doc__)
         return 2
     setup()
     try:
-        if task == "test":
+        if task == "test" and rest:
             run(str(PY), "-m", "pytest", "-q", "-p", "no:cacheprovider", *rest)
+        elif task == "test":
+            # Lint and format check, then the suite with the docstrings' examples.
+            code = ("kerasque", "tests", "examples", "benchmarks", "setup.py", "tasks.py")
+            run(str(PY), "-m", "ruff", "check", *code)
+            run(str(PY), "-m", "ruff", "format", "--check", *code)
+            run(
+                str(PY),
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "--doctest-modules",
+                "tests",
+                "kerasque",
+            )
         elif task in scripts:
             run(str(PY), scripts[task], *rest)
     except subprocess.CalledProcessError as err:

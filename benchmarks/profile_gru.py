@@ -74,11 +74,16 @@ def main(argv=None):
             jax.block_until_ready(out)
 
         t_async = timed(dispatched, args.reps) / args.batches
-    print(f"mode {args.mode}, workload {w}: one batch of {tokens} {'tokens' if w == 'B' else 'samples'}")
+    print(
+        f"mode {args.mode}, workload {w}: one batch of {tokens} "
+        f"{'tokens' if w == 'B' else 'samples'}"
+    )
     print(f"  fit loop, per batch           {t_fit * 1e3:8.2f} ms  ({tokens / t_fit:,.0f} /s)")
     print(f"  compiled train call           {t_call * 1e3:8.2f} ms  ({tokens / t_call:,.0f} /s)")
     if on_device:
-        print(f"  train calls, not waiting      {t_async * 1e3:8.2f} ms  ({tokens / t_async:,.0f} /s)")
+        print(
+            f"  train calls, not waiting      {t_async * 1e3:8.2f} ms  ({tokens / t_async:,.0f} /s)"
+        )
 
     if args.mode.upper() == "JAX":
         import jax
@@ -103,9 +108,14 @@ def main(argv=None):
         jit_fn = spec.jit_fn
         print(f"  jitted XLA function alone     {t_jit * 1e3:8.2f} ms  ({tokens / t_jit:,.0f} /s)")
         jaxpr = jax.make_jaxpr(jit_fn)(*call_args)
-        print(f"  jaxpr: {len(jaxpr.eqns)} top-level equations; scans: "
-              + ", ".join(f"{len(e.params['jaxpr'].eqns)} eqns x {e.params['length']} steps"
-                          for e in jaxpr.eqns if e.primitive.name == "scan"))
+        print(
+            f"  jaxpr: {len(jaxpr.eqns)} top-level equations; scans: "
+            + ", ".join(
+                f"{len(e.params['jaxpr'].eqns)} eqns x {e.params['length']} steps"
+                for e in jaxpr.eqns
+                if e.primitive.name == "scan"
+            )
+        )
 
     stoch = model.make_predict_function(training=True)
     stoch(xb)

@@ -81,14 +81,15 @@ def data_b(batches: int, source: str):
 
         text, _ = pydoc_text.load_data(max_chars=n * (SEQ + 1) + 1000)
         # Fold the text to 65 symbols: the 64 most frequent characters + "other".
-        chars, counts = np.unique(np.frombuffer(text.encode("utf-32-le"), dtype="<u4"),
-                                  return_counts=True)
-        top = chars[np.argsort(-counts)[:VOCAB - 1]]
+        chars, counts = np.unique(
+            np.frombuffer(text.encode("utf-32-le"), dtype="<u4"), return_counts=True
+        )
+        top = chars[np.argsort(-counts)[: VOCAB - 1]]
         table = {int(c): i for i, c in enumerate(top)}
         ids = np.array([table.get(ord(c), VOCAB - 1) for c in text], dtype="int32")
         starts = rng.integers(0, len(ids) - SEQ - 1, size=n)
-        x = np.stack([ids[s:s + SEQ] for s in starts])
-        y = np.stack([ids[s + 1:s + SEQ + 1] for s in starts])
+        x = np.stack([ids[s : s + SEQ] for s in starts])
+        y = np.stack([ids[s + 1 : s + SEQ + 1] for s in starts])
     else:
         x = rng.integers(0, VOCAB, size=(n, SEQ)).astype("int32")
         y = rng.integers(0, VOCAB, size=(n, SEQ)).astype("int32")
@@ -117,28 +118,36 @@ class KerasqueRunner:
         set_random_seed(1)
         self.workload, self.mode = workload, mode
         if workload == "A":
-            self.model = Sequential([
-                Dense(512, activation="relu", input_shape=(784,)), Dropout(DROP_A),
-                Dense(512, activation="relu"), Dropout(DROP_A),
-                Dense(10, activation="softmax"),
-            ])
+            self.model = Sequential(
+                [
+                    Dense(512, activation="relu", input_shape=(784,)),
+                    Dropout(DROP_A),
+                    Dense(512, activation="relu"),
+                    Dropout(DROP_A),
+                    Dense(10, activation="softmax"),
+                ]
+            )
         else:
             rnn = GRU if workload == "B" else LSTM
-            self.model = Sequential([
-                Embedding(VOCAB, EMBED, input_length=SEQ),
-                DropConnect(rnn(UNITS, return_sequences=True), DROP_B,
-                            weights=["recurrent_kernel"]),
-                Dense(VOCAB, activation="softmax"),
-            ])
+            self.model = Sequential(
+                [
+                    Embedding(VOCAB, EMBED, input_length=SEQ),
+                    DropConnect(
+                        rnn(UNITS, return_sequences=True), DROP_B, weights=["recurrent_kernel"]
+                    ),
+                    Dense(VOCAB, activation="softmax"),
+                ]
+            )
         self._adam = Adam
         self.batch = BATCH[workload]
 
     def compile(self):
-        self.model.compile(self._adam(learning_rate=LR), "sparse_categorical_crossentropy",
-                           mode=self.mode)
+        self.model.compile(
+            self._adam(learning_rate=LR), "sparse_categorical_crossentropy", mode=self.mode
+        )
 
     def first_batch(self, x, y):
-        self.model.train_on_batch(x[:self.batch], y[:self.batch])
+        self.model.train_on_batch(x[: self.batch], y[: self.batch])
 
     def train_epoch(self, x, y):
         self.model.fit(x, y, batch_size=self.batch, epochs=1, verbose=0, shuffle=True)
@@ -160,8 +169,12 @@ class TorchRunner:
         self._on_device: dict = {}
         if workload == "A":
             self.model = nn.Sequential(
-                nn.Linear(784, 512), nn.ReLU(), nn.Dropout(DROP_A),
-                nn.Linear(512, 512), nn.ReLU(), nn.Dropout(DROP_A),
+                nn.Linear(784, 512),
+                nn.ReLU(),
+                nn.Dropout(DROP_A),
+                nn.Linear(512, 512),
+                nn.ReLU(),
+                nn.Dropout(DROP_A),
                 nn.Linear(512, 10),
             )
         else:
@@ -184,13 +197,15 @@ class TorchRunner:
         # The data goes to the device once (kerasque's JAX mode does the same).
         key = (id(x), id(y), len(x))
         if key not in self._on_device:
-            self._on_device[key] = (self.torch.from_numpy(x).to(self.device),
-                                    self.torch.from_numpy(y.astype("int64")).to(self.device))
+            self._on_device[key] = (
+                self.torch.from_numpy(x).to(self.device),
+                self.torch.from_numpy(y.astype("int64")).to(self.device),
+            )
         return self._on_device[key]
 
     def first_batch(self, x, y):
         self.model.train()
-        xt, yt = self._tensors(x[:self.batch], y[:self.batch])
+        xt, yt = self._tensors(x[: self.batch], y[: self.batch])
         self._step(xt, yt).item()
 
     def train_epoch(self, x, y):
@@ -198,7 +213,7 @@ class TorchRunner:
         xt, yt = self._tensors(x, y)
         order = self.torch.randperm(len(xt), device=self.device)
         for s in range(0, len(xt), self.batch):
-            idx = order[s:s + self.batch]
+            idx = order[s : s + self.batch]
             loss = self._step(xt[idx], yt[idx])
         loss.item()
 
@@ -206,8 +221,10 @@ class TorchRunner:
         self.model.eval()
         xt = self.torch.from_numpy(x).to(self.device)
         with self.torch.no_grad():
-            outs = [self.torch.softmax(self.model(xt[s:s + self.batch]), -1).cpu().numpy()
-                    for s in range(0, len(xt), self.batch)]
+            outs = [
+                self.torch.softmax(self.model(xt[s : s + self.batch]), -1).cpu().numpy()
+                for s in range(0, len(xt), self.batch)
+            ]
         np.concatenate(outs)
 
 
@@ -244,27 +261,34 @@ class KerasRunner:
         self.keras, self.workload, self.batch = keras, workload, BATCH[workload]
         L = keras.layers
         if workload == "A":
-            self.model = keras.Sequential([
-                keras.Input((784,)),
-                L.Dense(512, activation="relu"), L.Dropout(DROP_A),
-                L.Dense(512, activation="relu"), L.Dropout(DROP_A),
-                L.Dense(10, activation="softmax"),
-            ])
+            self.model = keras.Sequential(
+                [
+                    keras.Input((784,)),
+                    L.Dense(512, activation="relu"),
+                    L.Dropout(DROP_A),
+                    L.Dense(512, activation="relu"),
+                    L.Dropout(DROP_A),
+                    L.Dense(10, activation="softmax"),
+                ]
+            )
         else:
             rnn = L.GRU if workload == "B" else L.LSTM
-            self.model = keras.Sequential([
-                keras.Input((SEQ,), dtype="int32"),
-                L.Embedding(VOCAB, EMBED),
-                rnn(UNITS, return_sequences=True, recurrent_dropout=DROP_B),
-                L.Dense(VOCAB, activation="softmax"),
-            ])
+            self.model = keras.Sequential(
+                [
+                    keras.Input((SEQ,), dtype="int32"),
+                    L.Embedding(VOCAB, EMBED),
+                    rnn(UNITS, return_sequences=True, recurrent_dropout=DROP_B),
+                    L.Dense(VOCAB, activation="softmax"),
+                ]
+            )
 
     def compile(self):
-        self.model.compile(self.keras.optimizers.Adam(learning_rate=LR),
-                           "sparse_categorical_crossentropy")
+        self.model.compile(
+            self.keras.optimizers.Adam(learning_rate=LR), "sparse_categorical_crossentropy"
+        )
 
     def first_batch(self, x, y):
-        self.model.train_on_batch(x[:self.batch], y[:self.batch])
+        self.model.train_on_batch(x[: self.batch], y[: self.batch])
 
     def train_epoch(self, x, y):
         self.model.fit(x, y, batch_size=self.batch, epochs=1, verbose=0, shuffle=True)
@@ -295,15 +319,18 @@ def worker_main(framework, mode, workload, source):
         runner.compile()
         runner.first_batch(x, y)
         first = time.perf_counter() - t0
-        runner.train_epoch(x[:3 * runner.batch], y[:3 * runner.batch])  # warm the fit path
+        runner.train_epoch(x[: 3 * runner.batch], y[: 3 * runner.batch])  # warm the fit path
         xi = None
         if "infer" in chunk:
             xi, _ = data_a(chunk["infer"])
-            runner.infer(xi[:2 * runner.batch])
+            runner.infer(xi[: 2 * runner.batch])
         print(json.dumps({"ready": True, "first_batch_s": first}), file=out, flush=True)
     except Exception as err:  # noqa: BLE001 - report, so the driver can skip this worker
-        print(json.dumps({"ready": False, "error": f"{type(err).__name__}: {err}"[:2000]}),
-              file=out, flush=True)
+        print(
+            json.dumps({"ready": False, "error": f"{type(err).__name__}: {err}"[:2000]}),
+            file=out,
+            flush=True,
+        )
         return
     for line in sys.stdin:
         cmd = line.strip()
@@ -346,12 +373,26 @@ class Worker:
             self.label += " blas1"
         self.framework, self.mode = framework, mode
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the worker
-            "w+", prefix=f"kq-bench-{workload}-{self.label.replace(' ', '-')}-", suffix=".log",
-            delete=False)
+            "w+",
+            prefix=f"kq-bench-{workload}-{self.label.replace(' ', '-')}-",
+            suffix=".log",
+            delete=False,
+        )
         self.proc = subprocess.Popen(
-            [sys.executable, os.path.abspath(__file__), "--worker", framework, mode or "-",
-             workload, "--data", source],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True,
+            [
+                sys.executable,
+                os.path.abspath(__file__),
+                "--worker",
+                framework,
+                mode or "-",
+                workload,
+                "--data",
+                source,
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
             env=_env(framework, BLAS1 if blas1 else None),
         )
         self.ready = None
@@ -411,12 +452,26 @@ def compile_probe(framework, mode, workload, source, dirs):
     for phase in ("cold", "warm"):
         extra = {}
         if framework == "kerasque":
-            extra = {"PYTENSOR_FLAGS": f"base_compiledir={dirs['pytensor']}",
-                     "NUMBA_CACHE_DIR": dirs["numba"]}
+            extra = {
+                "PYTENSOR_FLAGS": f"base_compiledir={dirs['pytensor']}",
+                "NUMBA_CACHE_DIR": dirs["numba"],
+            }
         proc = subprocess.run(
-            [sys.executable, os.path.abspath(__file__), "--probe", framework, mode or "-",
-             workload, "--data", source],
-            capture_output=True, text=True, env=_env(framework, extra), timeout=900, check=False,
+            [
+                sys.executable,
+                os.path.abspath(__file__),
+                "--probe",
+                framework,
+                mode or "-",
+                workload,
+                "--data",
+                source,
+            ],
+            capture_output=True,
+            text=True,
+            env=_env(framework, extra),
+            timeout=900,
+            check=False,
         )
         lines = [l for l in proc.stdout.splitlines() if l.startswith("{")]
         if proc.returncode or not lines:
@@ -487,9 +542,13 @@ def machine() -> dict:
     out = {"nproc": os.cpu_count(), "cpu": model, "platform": platform.platform()}
     if DEVICE == "gpu":
         try:
-            out["gpu"] = subprocess.run(["nvidia-smi", "--query-gpu=name,driver_version",
-                                         "--format=csv,noheader"], capture_output=True,
-                                        text=True, timeout=30, check=False).stdout.strip()
+            out["gpu"] = subprocess.run(
+                ["nvidia-smi", "--query-gpu=name,driver_version", "--format=csv,noheader"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            ).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             out["gpu"] = "?"
     return out
@@ -549,7 +608,7 @@ def run_workload(workload, combos, args, results):
     samples = {(w.label, k): [] for w in workers for k in kinds}
     try:
         for rep in range(args.reps):
-            order = workers[rep % len(workers):] + workers[:rep % len(workers)] if workers else []
+            order = workers[rep % len(workers) :] + workers[: rep % len(workers)] if workers else []
             for kind in kinds:
                 for w in order:
                     r = w.ask(kind)
@@ -596,7 +655,9 @@ def fmt_table(results) -> str:
     comp = results.get("compile", {})
     if comp:
         lines.append("\n### Compile: `compile` to the end of the first training batch (s)\n")
-        lines.append("| workload | framework / mode | cold (empty caches) | warm | import+build (cold) |")
+        lines.append(
+            "| workload | framework / mode | cold (empty caches) | warm | import+build (cold) |"
+        )
         lines.append("|---|---|---:|---:|---:|")
         for key, r in comp.items():
             workload, label = key.split(" ", 1)
@@ -607,8 +668,10 @@ def fmt_table(results) -> str:
                 f"{_sec(warm.get('compile_s'))} | {_sec(cold.get('import_build_s'))} |"
             )
     source = "PyTorch CUDA matmul, no TF32" if results.get("device") == "gpu" else "NumPy matmul"
-    lines.append(f"\nfloat32 GEMM peak ({source}): {peak:.1f} GFLOP/s; "
-                 f"MLP training FLOPs per sample: {mlp_flops_per_sample() / 1e6:.2f} M")
+    lines.append(
+        f"\nfloat32 GEMM peak ({source}): {peak:.1f} GFLOP/s; "
+        f"MLP training FLOPs per sample: {mlp_flops_per_sample() / 1e6:.2f} M"
+    )
     return "\n".join(lines)
 
 
@@ -624,25 +687,46 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--reps", type=int, default=5, help="timed repetitions per framework (5)")
     p.add_argument("--workload", choices=["A", "B", "C", "all"], default="all")
-    p.add_argument("--frameworks", default="kerasque,torch,keras",
-                   help="comma list from kerasque,torch,keras")
-    p.add_argument("--modes", default=",".join(DEFAULT_MODES),
-                   help=f"kerasque modes, comma list from {','.join(MODES)} "
-                        f"(default {','.join(DEFAULT_MODES)})")
-    p.add_argument("--compile-modes", default=None,
-                   help="modes whose cold/warm compile is measured (default: --modes)")
+    p.add_argument(
+        "--frameworks", default="kerasque,torch,keras", help="comma list from kerasque,torch,keras"
+    )
+    p.add_argument(
+        "--modes",
+        default=",".join(DEFAULT_MODES),
+        help=f"kerasque modes, comma list from {','.join(MODES)} "
+        f"(default {','.join(DEFAULT_MODES)})",
+    )
+    p.add_argument(
+        "--compile-modes",
+        default=None,
+        help="modes whose cold/warm compile is measured (default: --modes)",
+    )
     p.add_argument("--no-compile-times", action="store_true", help="skip cold/warm probes")
-    p.add_argument("--blas1-modes", default="NUMBA,C",
-                   help="kerasque modes also run with single-threaded BLAS (rows '... blas1'); "
-                        "'' for none")
-    p.add_argument("--data", choices=["pydoc", "synthetic"], default="pydoc",
-                   help="workload B text: pydoc help folded to 65 symbols, or random ids")
+    p.add_argument(
+        "--blas1-modes",
+        default="NUMBA,C",
+        help="kerasque modes also run with single-threaded BLAS (rows '... blas1'); '' for none",
+    )
+    p.add_argument(
+        "--data",
+        choices=["pydoc", "synthetic"],
+        default="pydoc",
+        help="workload B text: pydoc help folded to 65 symbols, or random ids",
+    )
     p.add_argument("--json", help="also write the results here")
-    p.add_argument("--device", choices=["cpu", "gpu"], default=None,
-                   help="cpu (default; JAX_PLATFORMS=cpu for the JAX workers) or gpu "
-                        "(PyTorch on CUDA, JAX on its default GPU backend)")
-    p.add_argument("--scale", type=int, default=None,
-                   help="multiply the batches per timed chunk (default 1; try 10 on a GPU)")
+    p.add_argument(
+        "--device",
+        choices=["cpu", "gpu"],
+        default=None,
+        help="cpu (default; JAX_PLATFORMS=cpu for the JAX workers) or gpu "
+        "(PyTorch on CUDA, JAX on its default GPU backend)",
+    )
+    p.add_argument(
+        "--scale",
+        type=int,
+        default=None,
+        help="multiply the batches per timed chunk (default 1; try 10 on a GPU)",
+    )
     # Internal entry points.
     p.add_argument("--worker", nargs=3, metavar=("FRAMEWORK", "MODE", "WORKLOAD"))
     p.add_argument("--probe", nargs=3, metavar=("FRAMEWORK", "MODE", "WORKLOAD"))
@@ -668,33 +752,46 @@ def main(argv=None):
     blas1 = [m.strip().upper() for m in args.blas1_modes.split(",") if m.strip()]
     combos = available(frameworks, modes, blas1)
     started = time.time()
-    results = {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "versions": versions(),
-               "machine": machine(), "reps": args.reps, "data_b": args.data,
-               "device": DEVICE, "scale": SCALE,
-               "load_at_start": loadavg()}
+    results = {
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "versions": versions(),
+        "machine": machine(),
+        "reps": args.reps,
+        "data_b": args.data,
+        "device": DEVICE,
+        "scale": SCALE,
+        "load_at_start": loadavg(),
+    }
     log(f"versions {results['versions']}")
     results["gemm_peak_gflops"] = gemm_peak()
     log(f"float32 GEMM peak {results['gemm_peak_gflops']:.1f} GFLOP/s")
 
     if not args.no_compile_times:
-        cmodes = modes if args.compile_modes is None else [
-            m.strip().upper() for m in args.compile_modes.split(",") if m.strip()]
+        cmodes = (
+            modes
+            if args.compile_modes is None
+            else [m.strip().upper() for m in args.compile_modes.split(",") if m.strip()]
+        )
         for workload in workloads:
             for fw, mode, single in combos:
                 if fw == "torch" or single or (fw == "kerasque" and mode not in cmodes):
                     continue
                 label = fw if fw != "kerasque" else f"kerasque {mode}"
                 root = tempfile.mkdtemp(prefix="kq-bench-cache-")
-                dirs = {"pytensor": os.path.join(root, "pytensor"),
-                        "numba": os.path.join(root, "numba")}
+                dirs = {
+                    "pytensor": os.path.join(root, "pytensor"),
+                    "numba": os.path.join(root, "numba"),
+                }
                 try:
                     r = compile_probe(fw, mode, workload, args.data, dirs)
                 finally:
                     shutil.rmtree(root, ignore_errors=True)
                 results.setdefault("compile", {})[f"{workload} {label}"] = r
-                log(f"compile {workload} {label}: cold "
+                log(
+                    f"compile {workload} {label}: cold "
                     f"{_sec((r.get('cold') or {}).get('compile_s'))} s, warm "
-                    f"{_sec((r.get('warm') or {}).get('compile_s'))} s")
+                    f"{_sec((r.get('warm') or {}).get('compile_s'))} s"
+                )
 
     for workload in workloads:
         run_workload(workload, combos, args, results)
@@ -703,8 +800,10 @@ def main(argv=None):
     print(f"# kerasque benchmark, {results['date']}")
     print(f"machine: {results['machine']}")
     print(f"versions: {results['versions']}")
-    print(f"load average (1 min) at start {results['load_at_start']:.2f}, at end "
-          f"{results['load_at_end']:.2f}; wall {results['wall_s'] / 60:.1f} min")
+    print(
+        f"load average (1 min) at start {results['load_at_start']:.2f}, at end "
+        f"{results['load_at_end']:.2f}; wall {results['wall_s'] / 60:.1f} min"
+    )
     print(fmt_table(results))
     for key, err in results.get("failures", {}).items():
         print(f"FAILED {key}: {err}")

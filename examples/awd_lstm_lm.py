@@ -37,8 +37,11 @@ warnings.filterwarnings("ignore", "PyTensor could not link to a BLAS")
 
 def recurrent_layer(units, input_dropout, weight_drop, zoneout, cell_zoneout):
     """One AWD layer: variational dropout on its input, weight-drop, optional ZoneOut."""
-    layer = DropConnect(LSTM(units, return_sequences=True, dropout=input_dropout), weight_drop,
-                        weights=["recurrent_kernel"])
+    layer = DropConnect(
+        LSTM(units, return_sequences=True, dropout=input_dropout),
+        weight_drop,
+        weights=["recurrent_kernel"],
+    )
     if zoneout or cell_zoneout:
         layer = ZoneOut(layer, zoneout, cell_rate=cell_zoneout)
     return layer
@@ -48,13 +51,17 @@ def build_model(vocab, seq_len, args):
     layers = [Embedding(vocab, args.embed_dim, input_length=seq_len)]
     for i in range(args.layers):
         dropout = args.embed_dropout if i == 0 else args.hidden_dropout
-        layers.append(recurrent_layer(args.units, dropout, args.weight_drop, args.zoneout,
-                                      args.cell_zoneout))
+        layers.append(
+            recurrent_layer(args.units, dropout, args.weight_drop, args.zoneout, args.cell_zoneout)
+        )
     # Locked dropout on the last layer's output: one mask per sequence.
     layers += [SpatialDropout1D(args.output_dropout), Dense(vocab, activation="softmax")]
     model = Sequential(layers)
-    model.compile(Adam(learning_rate=args.learning_rate, clipnorm=5.0),
-                  "sparse_categorical_crossentropy", mode=args.mode)
+    model.compile(
+        Adam(learning_rate=args.learning_rate, clipnorm=5.0),
+        "sparse_categorical_crossentropy",
+        mode=args.mode,
+    )
     return model
 
 
@@ -86,26 +93,42 @@ def main(argv=None):
     chars, char_to_index = pydoc_text.build_vocab(train_text + valid_text)
     x, y = pydoc_text.make_sequences(pydoc_text.encode(train_text, char_to_index), args.seq_len)
     vx, vy = pydoc_text.make_sequences(pydoc_text.encode(valid_text, char_to_index), args.seq_len)
-    print(f"{len(train_text):,} training and {len(valid_text):,} validation characters, "
-          f"{len(chars)} symbols; {len(x)} windows of {args.seq_len}")
+    print(
+        f"{len(train_text):,} training and {len(valid_text):,} validation characters, "
+        f"{len(chars)} symbols; {len(x)} windows of {args.seq_len}"
+    )
 
     model = build_model(len(chars), args.seq_len, args)
     model.summary()
     bpc = BitsPerCharacter()
     decay = LearningRateScheduler(lambda epoch: args.learning_rate * 0.5 ** max(0, epoch - 1))
-    model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs, validation_data=(vx, vy),
-              callbacks=[bpc, decay], verbose=1)
+    model.fit(
+        x,
+        y,
+        batch_size=args.batch_size,
+        epochs=args.epochs,
+        validation_data=(vx, vy),
+        callbacks=[bpc, decay],
+        verbose=1,
+    )
     trained = time.time() - started
 
     rng = np.random.default_rng(args.seed)
     start = valid_text.find("The ")
-    seed_text = valid_text[start:start + args.seq_len]
-    ids = sample(model, pydoc_text.encode(seed_text, char_to_index), args.sample_length,
-                 args.temperature, rng)
+    seed_text = valid_text[start : start + args.seq_len]
+    ids = sample(
+        model,
+        pydoc_text.encode(seed_text, char_to_index),
+        args.sample_length,
+        args.temperature,
+        rng,
+    )
     print(f"\nSample (temperature {args.temperature}), after: {seed_text!r}\n")
     print(pydoc_text.decode(ids, chars))
-    print(f"\nfinal validation: {bpc.bpc[-1]:.3f} bits per character; trained in {trained:.0f} s, "
-          f"{time.time() - started:.0f} s in all")
+    print(
+        f"\nfinal validation: {bpc.bpc[-1]:.3f} bits per character; trained in {trained:.0f} s, "
+        f"{time.time() - started:.0f} s in all"
+    )
     return bpc.bpc
 
 

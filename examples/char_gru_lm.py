@@ -60,13 +60,18 @@ class BitsPerCharacter(Callback):
 
 def build_model(vocab, seq_len, units, embed_dim, weight_drop, zoneout, learning_rate, mode):
     gru = GRU(units, return_sequences=True)
-    model = Sequential([
-        Embedding(vocab, embed_dim, input_length=seq_len),
-        ZoneOut(DropConnect(gru, weight_drop, weights=["recurrent_kernel"]), zoneout),
-        Dense(vocab, activation="softmax"),
-    ])
-    model.compile(Adam(learning_rate=learning_rate, clipnorm=5.0), "sparse_categorical_crossentropy",
-                  mode=mode)
+    model = Sequential(
+        [
+            Embedding(vocab, embed_dim, input_length=seq_len),
+            ZoneOut(DropConnect(gru, weight_drop, weights=["recurrent_kernel"]), zoneout),
+            Dense(vocab, activation="softmax"),
+        ]
+    )
+    model.compile(
+        Adam(learning_rate=learning_rate, clipnorm=5.0),
+        "sparse_categorical_crossentropy",
+        mode=mode,
+    )
     return model
 
 
@@ -84,7 +89,7 @@ def sample(model, seed_ids, length, temperature, rng):
         logits = np.log(np.maximum(probs, 1e-12)) / temperature
         p = np.exp(logits - logits.max())
         ids.append(int(rng.choice(len(p), p=p / p.sum())))
-    return ids[len(seed_ids):]
+    return ids[len(seed_ids) :]
 
 
 def main(argv=None):
@@ -110,29 +115,53 @@ def main(argv=None):
     chars, char_to_index = pydoc_text.build_vocab(train_text + valid_text)
     x, y = pydoc_text.make_sequences(pydoc_text.encode(train_text, char_to_index), args.seq_len)
     vx, vy = pydoc_text.make_sequences(pydoc_text.encode(valid_text, char_to_index), args.seq_len)
-    print(f"{len(train_text):,} training and {len(valid_text):,} validation characters, "
-          f"{len(chars)} symbols; {len(x)} windows of {args.seq_len}")
+    print(
+        f"{len(train_text):,} training and {len(valid_text):,} validation characters, "
+        f"{len(chars)} symbols; {len(x)} windows of {args.seq_len}"
+    )
 
-    model = build_model(len(chars), args.seq_len, args.units, args.embed_dim,
-                        args.weight_drop, args.zoneout, args.learning_rate, args.mode)
+    model = build_model(
+        len(chars),
+        args.seq_len,
+        args.units,
+        args.embed_dim,
+        args.weight_drop,
+        args.zoneout,
+        args.learning_rate,
+        args.mode,
+    )
     model.summary()
     bpc = BitsPerCharacter()
     # A high rate learns fast early on; halving it from the third epoch on lets
     # the loss settle instead of plateauing.
     decay = LearningRateScheduler(lambda epoch: args.learning_rate * 0.5 ** max(0, epoch - 1))
-    model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs, validation_data=(vx, vy),
-              callbacks=[bpc, decay], verbose=1)
+    model.fit(
+        x,
+        y,
+        batch_size=args.batch_size,
+        epochs=args.epochs,
+        validation_data=(vx, vy),
+        callbacks=[bpc, decay],
+        verbose=1,
+    )
     trained = time.time() - started
 
     rng = np.random.default_rng(args.seed)
     start = valid_text.find("The ")
-    seed_text = valid_text[start:start + args.seq_len]
-    ids = sample(model, pydoc_text.encode(seed_text, char_to_index), args.sample_length,
-                 args.temperature, rng)
+    seed_text = valid_text[start : start + args.seq_len]
+    ids = sample(
+        model,
+        pydoc_text.encode(seed_text, char_to_index),
+        args.sample_length,
+        args.temperature,
+        rng,
+    )
     print(f"\nSample (temperature {args.temperature}), after: {seed_text!r}\n")
     print(pydoc_text.decode(ids, chars))
-    print(f"\nfinal validation: {bpc.bpc[-1]:.3f} bits per character; trained in {trained:.0f} s, "
-          f"{time.time() - started:.0f} s in all")
+    print(
+        f"\nfinal validation: {bpc.bpc[-1]:.3f} bits per character; trained in {trained:.0f} s, "
+        f"{time.time() - started:.0f} s in all"
+    )
     return bpc.bpc
 
 

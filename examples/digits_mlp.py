@@ -37,11 +37,18 @@ def train(dropout, data, epochs, mode, verbose):
     (x_train, y_train), (x_test, y_test) = data
     set_random_seed(7)
     model = build(dropout)
-    model.compile(RMSprop(learning_rate=1e-3), "categorical_crossentropy",
-                  metrics=["accuracy"], mode=mode)
+    model.compile(
+        RMSprop(learning_rate=1e-3), "categorical_crossentropy", metrics=["accuracy"], mode=mode
+    )
     start = time.time()
-    history = model.fit(x_train, y_train, batch_size=64, epochs=epochs, verbose=verbose,
-                        validation_data=(x_test, y_test))
+    history = model.fit(
+        x_train,
+        y_train,
+        batch_size=64,
+        epochs=epochs,
+        verbose=verbose,
+        validation_data=(x_test, y_test),
+    )
     _, acc = model.evaluate(x_test, y_test)
     return model, history.history, acc, time.time() - start
 
@@ -50,14 +57,19 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--mode", default=None, help="compile mode (default: kerasque's)")
-    parser.add_argument("--plot", default="digits_dropout.png",
-                        help="where to draw the loss and accuracy curves (needs matplotlib)")
+    parser.add_argument(
+        "--plot",
+        default="digits_dropout.png",
+        help="where to draw the loss and accuracy curves (needs matplotlib)",
+    )
     parser.add_argument("--no-plot", dest="plot", action="store_const", const=None)
     args = parser.parse_args()
 
     (x_train, y_train), (x_test, y_test) = digits.load_data()
-    data = ((x_train.reshape(-1, 64), to_categorical(y_train, 10)),
-            (x_test.reshape(-1, 64), to_categorical(y_test, 10)))
+    data = (
+        (x_train.reshape(-1, 64), to_categorical(y_train, 10)),
+        (x_test.reshape(-1, 64), to_categorical(y_test, 10)),
+    )
     print(f"{len(x_train)} train samples, {len(x_test)} test samples")
 
     model, with_dropout, acc, took = train(0.2, data, args.epochs, args.mode, verbose=1)
@@ -68,17 +80,23 @@ def main():
     _, without, acc_plain, _ = train(0.0, data, args.epochs, args.mode, verbose=0)
     print(f"Without Dropout: test accuracy {acc_plain:.4f}\n")
 
-    print(f"{'epoch':>5} | {'dropout: train':>14} {'val':>8} {'gap':>7} | "
-          f"{'no dropout: train':>17} {'val':>8} {'gap':>7}")
+    print(
+        f"{'epoch':>5} | {'dropout: train':>14} {'val':>8} {'gap':>7} | "
+        f"{'no dropout: train':>17} {'val':>8} {'gap':>7}"
+    )
     for e in range(args.epochs):
         a, b = with_dropout["loss"][e], with_dropout["val_loss"][e]
         c, d = without["loss"][e], without["val_loss"][e]
-        print(f"{e + 1:>5} | {a:>14.4f} {b:>8.4f} {b - a:>7.4f} | {c:>17.4f} {d:>8.4f} {d - c:>7.4f}")
+        print(
+            f"{e + 1:>5} | {a:>14.4f} {b:>8.4f} {b - a:>7.4f} | {c:>17.4f} {d:>8.4f} {d - c:>7.4f}"
+        )
     print("\n'gap' = validation loss - training loss: the overfitting that Dropout holds back.")
     if args.plot:
         runs = {"Dropout(0.2)": with_dropout, "no Dropout": without}
         try:
-            plot_history(runs, to_file=args.plot, title="digits MLP: train (solid), validation (dashed)")
+            plot_history(
+                runs, to_file=args.plot, title="digits MLP: train (solid), validation (dashed)"
+            )
             print(f"Curves drawn to {args.plot}")
         except ImportError as err:
             print(f"No curves drawn: {err}")

@@ -74,37 +74,35 @@ np.random.seed(1337)  # as Keras 2 scripts did: this makes the run reproducible
 
 # ---- Keras 2's imdb_lstm.py, with GRU -------------------------------------
 max_features = 20000
-maxlen = args.maxlen  # cut texts after this number of words (among top max_features most common words)
+maxlen = (
+    args.maxlen
+)  # cut texts after this number of words (among top max_features most common words)
 batch_size = 32
 
-print('Loading data...')
+print("Loading data...")
 (x_train, y_train), (x_test, y_test) = load_data(num_words=max_features, samples=args.samples)
-print(len(x_train), 'train sequences')
-print(len(x_test), 'test sequences')
+print(len(x_train), "train sequences")
+print(len(x_test), "test sequences")
 
-print('Pad sequences (samples x time)')
+print("Pad sequences (samples x time)")
 x_train = sequence.pad_sequences(x_train, maxlen=maxlen)
 x_test = sequence.pad_sequences(x_test, maxlen=maxlen)
-print('x_train shape:', x_train.shape)
-print('x_test shape:', x_test.shape)
+print("x_train shape:", x_train.shape)
+print("x_test shape:", x_test.shape)
 
-print('Build model...')
+print("Build model...")
 model = Sequential()
 model.add(Embedding(max_features, args.units))
 model.add(GRU(args.units, dropout=0.2, recurrent_dropout=0.2))
-model.add(Dense(1, activation='sigmoid'))
+model.add(Dense(1, activation="sigmoid"))
 
 # try using different optimizers and different optimizer configs
-model.compile(loss='binary_crossentropy',
-              optimizer='adam',
-              metrics=['accuracy'])
+model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
 
-print('Train...')
-model.fit(x_train, y_train,
-          batch_size=batch_size,
-          epochs=args.epochs,
-          validation_data=(x_test, y_test))
-score, acc = model.evaluate(x_test, y_test,
-                            batch_size=batch_size)
-print('Test score:', score)
-print('Test accuracy:', acc)
+print("Train...")
+model.fit(
+    x_train, y_train, batch_size=batch_size, epochs=args.epochs, validation_data=(x_test, y_test)
+)
+score, acc = model.evaluate(x_test, y_test, batch_size=batch_size)
+print("Test score:", score)
+print("Test accuracy:", acc)

@@ -2,7 +2,7 @@
 
 __version__ = "0.1.0"
 
-from kerasque import backend  # noqa: E402,F401  (sets floatX before anything builds)
+from kerasque import backend  # noqa: E402,F401
 from kerasque import (  # noqa: E402,F401
     activations,
     callbacks,

@@ -141,9 +141,27 @@ hard_swish = hard_silu
 
 ACTIVATIONS = {
     fn.__name__: fn
-    for fn in (linear, relu, leaky_relu, relu6, tanh, sigmoid, hard_sigmoid, exponential,
-               softmax, log_softmax, elu, selu, softplus, softsign, silu, gelu, mish,
-               log_sigmoid, hard_silu)
+    for fn in (
+        linear,
+        relu,
+        leaky_relu,
+        relu6,
+        tanh,
+        sigmoid,
+        hard_sigmoid,
+        exponential,
+        softmax,
+        log_softmax,
+        elu,
+        selu,
+        softplus,
+        softsign,
+        silu,
+        gelu,
+        mish,
+        log_sigmoid,
+        hard_silu,
+    )
 }
 ACTIVATIONS.update({"swish": swish, "hard_swish": hard_swish})
 
@@ -179,8 +197,9 @@ def deserialize(config, custom_objects: dict | None = None):
     if name in ACTIVATIONS:
         return ACTIVATIONS[name]
     valid = ", ".join(sorted(repr(k) for k in ACTIVATIONS))
-    raise ValueError(f"Unknown activation {name!r}.{did_you_mean(name, ACTIVATIONS)} "
-                     f"Valid names are: {valid}.")
+    raise ValueError(
+        f"Unknown activation {name!r}.{did_you_mean(name, ACTIVATIONS)} Valid names are: {valid}."
+    )
 
 
 def get(identifier):

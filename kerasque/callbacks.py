@@ -89,9 +89,11 @@ def _overrides(cb, hook: str) -> bool:
 
 def needs_batch_values(callbacks) -> bool:
     """Whether any callback reads per-batch loss and metrics in ``on_batch_end``."""
-    return any(getattr(cb, "batch_values", True)
-               and (_overrides(cb, "on_batch_end") or _overrides(cb, "on_train_batch_end"))
-               for cb in callbacks)
+    return any(
+        getattr(cb, "batch_values", True)
+        and (_overrides(cb, "on_batch_end") or _overrides(cb, "on_train_batch_end"))
+        for cb in callbacks
+    )
 
 
 def _check_callback(cb):
@@ -148,8 +150,10 @@ class CallbackList:
             raise AttributeError(hook)
         # A train batch goes through on_train_batch_*, whose default calls
         # on_batch_*: callbacks overriding either name see it once.
-        target = {"on_batch_begin": "on_train_batch_begin",
-                  "on_batch_end": "on_train_batch_end"}.get(hook, hook)
+        target = {
+            "on_batch_begin": "on_train_batch_begin",
+            "on_batch_end": "on_train_batch_end",
+        }.get(hook, hook)
 
         def dispatch(*args):
             for cb in self.callbacks:
@@ -269,8 +273,11 @@ class ProgbarLogger(Callback):
         self.seen += 1 if self.use_steps else logs.get("size", 0)
         if self.bar is not None and self.seen < self.target and self.bar.due():
             running = self.params.get("running")
-            shown = running() if running else {k: v for k, v in logs.items()
-                                               if k not in ("batch", "size")}
+            shown = (
+                running()
+                if running
+                else {k: v for k, v in logs.items() if k not in ("batch", "size")}
+            )
             self.bar.update(self.seen, shown, finalize=False)
 
     def on_epoch_end(self, epoch, logs=None):
@@ -337,8 +344,10 @@ def _monitor_op(monitor, mode, owner):
 def _check_number(owner, name, value, low=None, integer=False):
     kind = numbers.Integral if integer else numbers.Real
     if isinstance(value, bool) or not isinstance(value, kind):
-        raise TypeError(f"{owner}: {name} must be {'an integer' if integer else 'a number'}, "
-                        f"received {value!r}.")
+        raise TypeError(
+            f"{owner}: {name} must be {'an integer' if integer else 'a number'}, "
+            f"received {value!r}."
+        )
     if not math.isfinite(value) or (low is not None and value < low):
         raise ValueError(f"{owner}: {name} must be a finite number >= {low}, received {value!r}.")
     return int(value) if integer else float(value)
@@ -400,8 +409,16 @@ class EarlyStopping(Callback):
         When stopping, set the weights of the best epoch.
     """
 
-    def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
-                 baseline=None, restore_best_weights=False):
+    def __init__(
+        self,
+        monitor="val_loss",
+        min_delta=0,
+        patience=0,
+        verbose=0,
+        mode="auto",
+        baseline=None,
+        restore_best_weights=False,
+    ):
         super().__init__()
         owner = "EarlyStopping"
         self.monitor = monitor
@@ -469,14 +486,26 @@ class ReduceLROnPlateau(Callback):
     min_lr : float
     """
 
-    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
-                 min_delta=1e-4, cooldown=0, min_lr=0, **kwargs):
+    def __init__(
+        self,
+        monitor="val_loss",
+        factor=0.1,
+        patience=10,
+        verbose=0,
+        mode="auto",
+        min_delta=1e-4,
+        cooldown=0,
+        min_lr=0,
+        **kwargs,
+    ):
         super().__init__()
         owner = "ReduceLROnPlateau"
         if "epsilon" in kwargs:
             min_delta = kwargs.pop("epsilon")
-            warnings.warn("`epsilon` argument is deprecated and will be removed, use "
-                          "`min_delta` instead.", stacklevel=2)
+            warnings.warn(
+                "`epsilon` argument is deprecated and will be removed, use `min_delta` instead.",
+                stacklevel=2,
+            )
         if kwargs:
             from kerasque.utils.generic import check_kwargs
 
@@ -484,8 +513,9 @@ class ReduceLROnPlateau(Callback):
         self.monitor = monitor
         self.factor = _check_number(owner, "factor", factor, low=0)
         if self.factor >= 1.0:
-            raise ValueError(f"ReduceLROnPlateau does not support a factor >= 1.0, received "
-                             f"{factor!r}.")
+            raise ValueError(
+                f"ReduceLROnPlateau does not support a factor >= 1.0, received {factor!r}."
+            )
         self.patience = _check_number(owner, "patience", patience, low=0, integer=True)
         self.verbose = verbose
         _check_mode(mode, owner)
@@ -530,15 +560,20 @@ class ReduceLROnPlateau(Callback):
                     new = max(old * self.factor, self.min_lr)
                     set_lr(self.model, new, "ReduceLROnPlateau")
                     if self.verbose > 0:
-                        print(f"\nEpoch {epoch + 1:05d}: ReduceLROnPlateau reducing learning "
-                              f"rate to {new}.")
+                        print(
+                            f"\nEpoch {epoch + 1:05d}: ReduceLROnPlateau reducing learning "
+                            f"rate to {new}."
+                        )
                     self.cooldown_counter = self.cooldown
                     self.wait = 0
 
 
 def _schedule_name(schedule) -> str:
-    return getattr(schedule, "__qualname__", None) or getattr(schedule, "__name__", None) \
+    return (
+        getattr(schedule, "__qualname__", None)
+        or getattr(schedule, "__name__", None)
         or repr(schedule)
+    )
 
 
 def _takes_two(schedule) -> bool:
@@ -566,8 +601,9 @@ class LearningRateScheduler(Callback):
     def __init__(self, schedule, verbose=0):
         super().__init__()
         if not callable(schedule):
-            raise TypeError(f"LearningRateScheduler expects a callable schedule, received "
-                            f"{schedule!r}.")
+            raise TypeError(
+                f"LearningRateScheduler expects a callable schedule, received {schedule!r}."
+            )
         self.schedule = schedule
         self.verbose = verbose
         self._two = _takes_two(schedule)
@@ -579,8 +615,12 @@ class LearningRateScheduler(Callback):
             lr = self.schedule(epoch)
         if isinstance(lr, np.ndarray) and lr.ndim == 0:
             lr = lr[()]
-        if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not math.isfinite(lr) \
-                or lr < 0:
+        if (
+            isinstance(lr, bool)
+            or not isinstance(lr, numbers.Real)
+            or not math.isfinite(lr)
+            or lr < 0
+        ):
             raise ValueError(
                 f"LearningRateScheduler: schedule {_schedule_name(self.schedule)!r} must return "
                 f"a finite number >= 0 for epoch {epoch}, returned {lr!r}."
@@ -602,18 +642,32 @@ class LambdaCallback(Callback):
     by keyword too (Keras 3).
     """
 
-    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_batch_begin=None,
-                 on_batch_end=None, on_train_begin=None, on_train_end=None, **kwargs):
+    def __init__(
+        self,
+        on_epoch_begin=None,
+        on_epoch_end=None,
+        on_batch_begin=None,
+        on_batch_end=None,
+        on_train_begin=None,
+        on_train_end=None,
+        **kwargs,
+    ):
         super().__init__()
-        hooks = {"on_epoch_begin": on_epoch_begin, "on_epoch_end": on_epoch_end,
-                 "on_batch_begin": on_batch_begin, "on_batch_end": on_batch_end,
-                 "on_train_begin": on_train_begin, "on_train_end": on_train_end}
+        hooks = {
+            "on_epoch_begin": on_epoch_begin,
+            "on_epoch_end": on_epoch_end,
+            "on_batch_begin": on_batch_begin,
+            "on_batch_end": on_batch_end,
+            "on_train_begin": on_train_begin,
+            "on_train_end": on_train_end,
+        }
         for name, fn in kwargs.items():
             if not (name.startswith("on_") and hasattr(Callback, name)):
                 from kerasque.utils.generic import check_kwargs
 
-                check_kwargs("LambdaCallback", {name: fn},
-                             [h for h in vars(Callback) if h.startswith("on_")])
+                check_kwargs(
+                    "LambdaCallback", {name: fn}, [h for h in vars(Callback) if h.startswith("on_")]
+                )
             hooks[name] = fn
         for name, fn in hooks.items():
             if fn is None:
@@ -634,8 +688,7 @@ class CSVLogger(Callback):
         super().__init__()
         self.filename = os.fspath(filename)
         if not isinstance(separator, str) or len(separator) != 1:
-            raise ValueError(f"CSVLogger: separator must be one character, received "
-                             f"{separator!r}.")
+            raise ValueError(f"CSVLogger: separator must be one character, received {separator!r}.")
         self.sep = self.separator = separator
         self.append = bool(append)
         self.keys = None
@@ -706,8 +759,17 @@ class ModelCheckpoint(Callback):
     >>> checkpoint = ModelCheckpoint("best.h5", save_best_only=True)
     """
 
-    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
-                 save_weights_only=False, mode="auto", period=1, save_freq="epoch"):
+    def __init__(
+        self,
+        filepath,
+        monitor="val_loss",
+        verbose=0,
+        save_best_only=False,
+        save_weights_only=False,
+        mode="auto",
+        period=1,
+        save_freq="epoch",
+    ):
         super().__init__()
         owner = "ModelCheckpoint"
         self.filepath = os.fspath(filepath)
@@ -744,12 +806,16 @@ class ModelCheckpoint(Callback):
             value = _monitored(logs, self.monitor, "ModelCheckpoint")
             if not self.monitor_op(value, self.best):
                 if self.verbose > 0:
-                    print(f"\nEpoch {epoch + 1:05d}: {self.monitor} did not improve from "
-                          f"{self.best:0.5f}")
+                    print(
+                        f"\nEpoch {epoch + 1:05d}: {self.monitor} did not improve from "
+                        f"{self.best:0.5f}"
+                    )
                 return
             if self.verbose > 0:
-                print(f"\nEpoch {epoch + 1:05d}: {self.monitor} improved from {self.best:0.5f} "
-                      f"to {value:0.5f}, saving model to {path}")
+                print(
+                    f"\nEpoch {epoch + 1:05d}: {self.monitor} improved from {self.best:0.5f} "
+                    f"to {value:0.5f}, saving model to {path}"
+                )
             self.best = value
         elif self.verbose > 0:
             print(f"\nEpoch {epoch + 1:05d}: saving model to {path}")

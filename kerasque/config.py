@@ -47,7 +47,11 @@ def epsilon() -> float:
 
 def set_epsilon(value: float) -> None:
     """Set the fuzz factor returned by :func:`epsilon`."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        and not hasattr(value, "__float__")
+    ):
         raise TypeError(f"set_epsilon expects a number, received {type(value).__name__}.")
     value = float(value)
     if not math.isfinite(value) or value <= 0:

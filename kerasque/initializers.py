@@ -239,8 +239,12 @@ class VarianceScaling(_Random):
         self.mode = check_choice(owner, "mode", mode, ("fan_in", "fan_out", "fan_avg"))
         if isinstance(distribution, str) and distribution.lower() == "normal":
             distribution = "truncated_normal"  # Keras 2's 'normal' was truncated
-        self.distribution = check_choice(owner, "distribution", distribution,
-                                         ("truncated_normal", "untruncated_normal", "uniform"))
+        self.distribution = check_choice(
+            owner,
+            "distribution",
+            distribution,
+            ("truncated_normal", "untruncated_normal", "uniform"),
+        )
 
     def _n(self, shape) -> float:
         fan_in, fan_out = _fans(shape)
@@ -257,8 +261,12 @@ class VarianceScaling(_Random):
         return _truncated_normal(rng, 0.0, math.sqrt(variance) / _TRUNCATED_STD, shape)
 
     def get_config(self) -> dict:
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,
-                **super().get_config()}
+        return {
+            "scale": self.scale,
+            "mode": self.mode,
+            "distribution": self.distribution,
+            **super().get_config(),
+        }
 
 
 class _Preset(VarianceScaling):
@@ -373,11 +381,31 @@ class Identity(Initializer):
         return {"gain": self.gain}
 
 
-CLASSES = (Zeros, Ones, Constant, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling,
-           Orthogonal, Identity, GlorotNormal, GlorotUniform, HeNormal, HeUniform, LecunNormal,
-           LecunUniform)
-ALIASES = {"normal": RandomNormal, "uniform": RandomUniform, "zero": Zeros, "one": Ones,
-           "IdentityInitializer": Identity, "OrthogonalInitializer": Orthogonal}
+CLASSES = (
+    Zeros,
+    Ones,
+    Constant,
+    RandomNormal,
+    RandomUniform,
+    TruncatedNormal,
+    VarianceScaling,
+    Orthogonal,
+    Identity,
+    GlorotNormal,
+    GlorotUniform,
+    HeNormal,
+    HeUniform,
+    LecunNormal,
+    LecunUniform,
+)
+ALIASES = {
+    "normal": RandomNormal,
+    "uniform": RandomUniform,
+    "zero": Zeros,
+    "one": Ones,
+    "IdentityInitializer": Identity,
+    "OrthogonalInitializer": Orthogonal,
+}
 TABLE = object_config.name_table(CLASSES, ALIASES)
 
 # Keras 2's lowercase functions and Keras 3's aliases: the classes themselves.

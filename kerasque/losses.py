@@ -319,36 +319,57 @@ def _loss_class(class_name, fn, **defaults):
         Loss.__init__(self, None, reduction, name, **{**defaults, **kwargs})
 
     doc = f"Keras 3's ``{class_name}``: :func:`{fn.__name__}` as a loss object."
-    return type(class_name, (Loss,), {"fn": staticmethod(fn), "__init__": __init__,
-                                      "__doc__": doc, "_defaults": defaults})
+    return type(
+        class_name,
+        (Loss,),
+        {"fn": staticmethod(fn), "__init__": __init__, "__doc__": doc, "_defaults": defaults},
+    )
 
 
 MeanSquaredError = _loss_class("MeanSquaredError", mean_squared_error)
 MeanAbsoluteError = _loss_class("MeanAbsoluteError", mean_absolute_error)
-MeanAbsolutePercentageError = _loss_class("MeanAbsolutePercentageError",
-                                          mean_absolute_percentage_error)
-MeanSquaredLogarithmicError = _loss_class("MeanSquaredLogarithmicError",
-                                          mean_squared_logarithmic_error)
+MeanAbsolutePercentageError = _loss_class(
+    "MeanAbsolutePercentageError", mean_absolute_percentage_error
+)
+MeanSquaredLogarithmicError = _loss_class(
+    "MeanSquaredLogarithmicError", mean_squared_logarithmic_error
+)
 Hinge = _loss_class("Hinge", hinge)
 SquaredHinge = _loss_class("SquaredHinge", squared_hinge)
 CategoricalHinge = _loss_class("CategoricalHinge", categorical_hinge)
 LogCosh = _loss_class("LogCosh", logcosh)
-CategoricalCrossentropy = _loss_class("CategoricalCrossentropy", categorical_crossentropy,
-                                      from_logits=False, label_smoothing=0.0)
-SparseCategoricalCrossentropy = _loss_class("SparseCategoricalCrossentropy",
-                                            sparse_categorical_crossentropy, from_logits=False)
-BinaryCrossentropy = _loss_class("BinaryCrossentropy", binary_crossentropy,
-                                 from_logits=False, label_smoothing=0.0)
+CategoricalCrossentropy = _loss_class(
+    "CategoricalCrossentropy", categorical_crossentropy, from_logits=False, label_smoothing=0.0
+)
+SparseCategoricalCrossentropy = _loss_class(
+    "SparseCategoricalCrossentropy", sparse_categorical_crossentropy, from_logits=False
+)
+BinaryCrossentropy = _loss_class(
+    "BinaryCrossentropy", binary_crossentropy, from_logits=False, label_smoothing=0.0
+)
 KLDivergence = _loss_class("KLDivergence", kullback_leibler_divergence)
 Poisson = _loss_class("Poisson", poisson)
 CosineSimilarity = _loss_class("CosineSimilarity", cosine_proximity, axis=-1)
 
-LOSS_CLASSES = {cls.__name__: cls for cls in (
-    MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
-    MeanSquaredLogarithmicError, Hinge, SquaredHinge, CategoricalHinge, LogCosh,
-    CategoricalCrossentropy, SparseCategoricalCrossentropy, BinaryCrossentropy,
-    KLDivergence, Poisson, CosineSimilarity,
-)}
+LOSS_CLASSES = {
+    cls.__name__: cls
+    for cls in (
+        MeanSquaredError,
+        MeanAbsoluteError,
+        MeanAbsolutePercentageError,
+        MeanSquaredLogarithmicError,
+        Hinge,
+        SquaredHinge,
+        CategoricalHinge,
+        LogCosh,
+        CategoricalCrossentropy,
+        SparseCategoricalCrossentropy,
+        BinaryCrossentropy,
+        KLDivergence,
+        Poisson,
+        CosineSimilarity,
+    )
+}
 
 
 # -- lookup and serialization -------------------------------------------------
@@ -390,8 +411,10 @@ def deserialize(name, custom_objects=None):
     """The loss function or object named by ``name`` (a name or a class config dict)."""
     objects = {**_CUSTOM_OBJECTS, **(custom_objects or {})}
     if isinstance(name, dict):
-        if set(name) - {"class_name", "config", "module", "registered_name"} or \
-                "class_name" not in name:
+        if (
+            set(name) - {"class_name", "config", "module", "registered_name"}
+            or "class_name" not in name
+        ):
             raise ValueError(
                 f"A loss config needs 'class_name' and 'config', received keys {sorted(name)}."
             )
@@ -409,8 +432,10 @@ def deserialize(name, custom_objects=None):
                 f"Valid classes are: {', '.join(sorted(LOSS_CLASSES))}."
             )
         if not isinstance(config, dict):
-            raise TypeError(f"The config of loss {class_name!r} must be a dict, received "
-                            f"{type(config).__name__}.")
+            raise TypeError(
+                f"The config of loss {class_name!r} must be a dict, received "
+                f"{type(config).__name__}."
+            )
         return cls.from_config(config)
     if not isinstance(name, str):
         raise TypeError(f"deserialize expects a loss name or config dict, received {name!r}.")

@@ -116,7 +116,7 @@ _BY_LOSS = {"accuracy": "acc", "acc": "acc", "crossentropy": "ce", "ce": "ce"}
 
 
 def _by_loss(kind: str, loss_fn, output_shape):
-    """Keras 2's choice: binary for one unit or binary_crossentropy, then sparse, then categorical."""
+    """Keras 2's choice: binary (one unit or binary_crossentropy), then sparse, then categorical."""
     base = getattr(getattr(loss_fn, "loss", None), "fn", None) or loss_fn
     if (output_shape and output_shape[-1] == 1) or base is losses.binary_crossentropy:
         pick = "binary"

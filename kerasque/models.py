@@ -53,8 +53,9 @@ def model_from_json(json_string, custom_objects: dict | None = None):
             "model_from_json expects the JSON of model.to_json(): an object with "
             f"'class_name' and 'config', received {type(config).__name__}."
         )
-    return deserialize_layer({"class_name": config["class_name"], "config": config["config"]},
-                             custom_objects)
+    return deserialize_layer(
+        {"class_name": config["class_name"], "config": config["config"]}, custom_objects
+    )
 
 
 def model_from_yaml(yaml_string, custom_objects=None):

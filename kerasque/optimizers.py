@@ -25,7 +25,8 @@ Rules, for gradient :math:`g` and step :math:`t = 1, 2, \dots`:
   :math:`\theta \leftarrow \theta - \eta u`, :math:`d \leftarrow \rho d + (1-\rho) u^2`.
 - Adam: :math:`m \leftarrow \beta_1 m + (1-\beta_1) g`,
   :math:`v \leftarrow \beta_2 v + (1-\beta_2) g^2`,
-  :math:`\theta \leftarrow \theta - \eta \frac{\sqrt{1-\beta_2^t}}{1-\beta_1^t} \frac{m}{\sqrt{v} + \epsilon}`
+  :math:`\theta \leftarrow \theta - \eta_t \frac{m}{\sqrt{v} + \epsilon}` with
+  :math:`\eta_t = \eta \sqrt{1-\beta_2^t} / (1-\beta_1^t)`
   (AMSGrad divides by :math:`\sqrt{\hat v}`, :math:`\hat v \leftarrow \max(\hat v, v)`).
 - Adamax: :math:`u \leftarrow \max(\beta_2 u, |g|)`,
   :math:`\theta \leftarrow \theta - \frac{\eta}{1-\beta_1^t} \frac{m}{u + \epsilon}`.
@@ -55,8 +56,20 @@ from kerasque.config import epsilon as default_epsilon
 from kerasque.config import floatx
 from kerasque.utils.generic import _CUSTOM_OBJECTS, check_kwargs, did_you_mean
 
-__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "Adamax", "LearningRate", "Nadam", "Optimizer",
-           "RMSprop", "deserialize", "get", "serialize"]
+__all__ = [
+    "SGD",
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "Adamax",
+    "LearningRate",
+    "Nadam",
+    "Optimizer",
+    "RMSprop",
+    "deserialize",
+    "get",
+    "serialize",
+]
 
 
 # -- argument checks ------------------------------------------------------------
@@ -65,8 +78,9 @@ def _number(owner, name, value, low=None, high=None, low_open=False, high_open=F
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{owner}: {name} must be a number, received "
-                        f"{type(value).__name__} {value!r}.")
+        raise TypeError(
+            f"{owner}: {name} must be a number, received {type(value).__name__} {value!r}."
+        )
     raw, value = value, float(value)
     lo = "" if low is None else f"{'>' if low_open else '>='} {low}"
     hi = "" if high is None else f"{'<' if high_open else '<='} {high}"
@@ -120,8 +134,12 @@ class LearningRate(TensorSharedVariable):
 
 def _learning_rate_variable(value: float, name: str, owner: str) -> LearningRate:
     dtype = floatx()
-    var = LearningRate(type=TensorType(dtype, shape=()), value=np.asarray(value, dtype=dtype),
-                       strict=False, name=f"{name}/learning_rate")
+    var = LearningRate(
+        type=TensorType(dtype, shape=()),
+        value=np.asarray(value, dtype=dtype),
+        strict=False,
+        name=f"{name}/learning_rate",
+    )
     var.owner_name = owner
     return var
 
@@ -144,11 +162,23 @@ class Optimizer:
         Prefix of the optimizer's variable names.
     """
 
-    def __init__(self, learning_rate=0.01, decay=0.0, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, name=None, lr=None, **kwargs):
+    def __init__(
+        self,
+        learning_rate=0.01,
+        decay=0.0,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        name=None,
+        lr=None,
+        **kwargs,
+    ):
         owner = type(self).__name__
-        allowed = [p for p in inspect.signature(type(self).__init__).parameters
-                   if p not in ("self", "kwargs")]
+        allowed = [
+            p
+            for p in inspect.signature(type(self).__init__).parameters
+            if p not in ("self", "kwargs")
+        ]
         allowed += ["lr", "decay", "clipnorm", "clipvalue", "global_clipnorm", "name"]
         check_kwargs(owner, kwargs, allowed)
         if lr is not None:
@@ -165,8 +195,9 @@ class Optimizer:
             self.clipnorm = self._clip_arg(owner, "global_clipnorm", global_clipnorm)
         self.clipvalue = self._clip_arg(owner, "clipvalue", clipvalue)
         self._lr = _learning_rate_variable(rate, self.name, owner)
-        self.iterations = pytensor.shared(np.asarray(0, dtype="int64"),
-                                          name=f"{self.name}/iterations")
+        self.iterations = pytensor.shared(
+            np.asarray(0, dtype="int64"), name=f"{self.name}/iterations"
+        )
         self._slots: list = []
         self._params = None
 
@@ -189,7 +220,8 @@ class Optimizer:
             return
         if isinstance(value, Variable):
             if isinstance(value, TensorSharedVariable) or not pytensor.graph.basic.graph_inputs(
-                    [value]):
+                [value]
+            ):
                 value = value.get_value() if hasattr(value, "get_value") else value.eval()
             else:
                 value = value.eval()
@@ -221,8 +253,10 @@ class Optimizer:
                     f"{val.shape}."
                 )
             if not np.issubdtype(val.dtype, np.number) or np.iscomplexobj(val):
-                raise TypeError(f"{self.name}: state {var.name!r} must be real numbers, "
-                                f"received dtype {val.dtype}.")
+                raise TypeError(
+                    f"{self.name}: state {var.name!r} must be real numbers, "
+                    f"received dtype {val.dtype}."
+                )
         for var, val in zip(self.weights, values):
             var.set_value(val.astype(var.dtype))
 
@@ -234,8 +268,7 @@ class Optimizer:
         return slot
 
     def _state(self, name, value, dtype):
-        var = pytensor.shared(np.asarray(value, dtype=dtype), name=f"{self.name}/{name}",
-                              shape=())
+        var = pytensor.shared(np.asarray(value, dtype=dtype), name=f"{self.name}/{name}", shape=())
         self._slots.append(var)
         return var
 
@@ -428,15 +461,27 @@ class _AdamFamily(Optimizer):
         self.epsilon = _epsilon(owner, epsilon)
 
     def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
-                "epsilon": self.epsilon}
+        return {
+            **super().get_config(),
+            "beta_1": self.beta_1,
+            "beta_2": self.beta_2,
+            "epsilon": self.epsilon,
+        }
 
 
 class Adam(_AdamFamily):
     """Adam (Kingma and Ba, 2015); ``amsgrad=True`` for AMSGrad (Reddi et al., 2018)."""
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=None, decay=0.0,
-                 amsgrad=False, **kwargs):
+    def __init__(
+        self,
+        learning_rate=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=None,
+        decay=0.0,
+        amsgrad=False,
+        **kwargs,
+    ):
         super().__init__(learning_rate, decay, **kwargs)
         self._betas(beta_1, beta_2, epsilon)
         if not isinstance(amsgrad, (bool, np.bool_)):
@@ -470,8 +515,9 @@ class Adam(_AdamFamily):
 class Adamax(_AdamFamily):
     """Adamax (Kingma and Ba, 2015): Adam with the infinity norm."""
 
-    def __init__(self, learning_rate=0.002, beta_1=0.9, beta_2=0.999, epsilon=None, decay=0.0,
-                 **kwargs):
+    def __init__(
+        self, learning_rate=0.002, beta_1=0.9, beta_2=0.999, epsilon=None, decay=0.0, **kwargs
+    ):
         super().__init__(learning_rate, decay, **kwargs)
         self._betas(beta_1, beta_2, epsilon)
 
@@ -495,8 +541,16 @@ class Nadam(_AdamFamily):
     (Keras 2 left it out, so its resumed runs drifted).
     """
 
-    def __init__(self, learning_rate=0.002, beta_1=0.9, beta_2=0.999, epsilon=None,
-                 schedule_decay=0.004, decay=0.0, **kwargs):
+    def __init__(
+        self,
+        learning_rate=0.002,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=None,
+        schedule_decay=0.004,
+        decay=0.0,
+        **kwargs,
+    ):
         super().__init__(learning_rate, decay, **kwargs)
         self._betas(beta_1, beta_2, epsilon)
         self.schedule_decay = _number("Nadam", "schedule_decay", schedule_decay, low=0)
@@ -544,8 +598,15 @@ class IdentifierError(TypeError, ValueError):
     """Neither an optimizer nor a name: a TypeError, and the ValueError Keras raised."""
 
 
-OPTIMIZERS = {"sgd": SGD, "rmsprop": RMSprop, "adagrad": Adagrad, "adadelta": Adadelta,
-              "adam": Adam, "adamax": Adamax, "nadam": Nadam}
+OPTIMIZERS = {
+    "sgd": SGD,
+    "rmsprop": RMSprop,
+    "adagrad": Adagrad,
+    "adadelta": Adadelta,
+    "adam": Adam,
+    "adamax": Adamax,
+    "nadam": Nadam,
+}
 
 
 def serialize(optimizer) -> dict:

@@ -22,8 +22,9 @@ from kerasque.utils.validation import check_number
 
 
 def _factor(owner: str, name: str, value) -> float:
-    return check_number(owner, name, value, low=0,
-                        hint="It multiplies the penalty; 0 turns it off.")
+    return check_number(
+        owner, name, value, low=0, hint="It multiplies the penalty; 0 turns it off."
+    )
 
 
 class Regularizer:
@@ -117,7 +118,10 @@ def l1_l2(l1=0.01, l2=0.01) -> L1L2:
 # 'Regularizer' with l1/l2 is how kerasque saved L1L2 before; old files keep loading.
 TABLE = {
     **object_config.name_table((L1, L2, L1L2)),
-    "l1": l1, "l2": l2, "l1_l2": l1_l2, "Regularizer": L1L2,
+    "l1": l1,
+    "l2": l2,
+    "l1_l2": l1_l2,
+    "Regularizer": L1L2,
 }
 
 

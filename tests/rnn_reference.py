@@ -34,13 +34,13 @@ def gru_step(x_t, states, kernel, rec, bias=None, h_mask=1.0, reset_after=True):
         bias = np.zeros((2, 3 * u)) if bias is None else bias
         xp, hu = x_t @ kernel + bias[0], h_in @ rec + bias[1]
         z = sigmoid(xp[:, :u] + hu[:, :u])
-        r = sigmoid(xp[:, u:2 * u] + hu[:, u:2 * u])
-        cand = np.tanh(xp[:, 2 * u:] + r * hu[:, 2 * u:])
+        r = sigmoid(xp[:, u : 2 * u] + hu[:, u : 2 * u])
+        cand = np.tanh(xp[:, 2 * u :] + r * hu[:, 2 * u :])
     else:
         xp = x_t @ kernel + _bias(bias, 3 * u)
         z = sigmoid(xp[:, :u] + h_in @ rec[:, :u])
-        r = sigmoid(xp[:, u:2 * u] + h_in @ rec[:, u:2 * u])
-        cand = np.tanh(xp[:, 2 * u:] + (r * h_in) @ rec[:, 2 * u:])
+        r = sigmoid(xp[:, u : 2 * u] + h_in @ rec[:, u : 2 * u])
+        cand = np.tanh(xp[:, 2 * u :] + (r * h_in) @ rec[:, 2 * u :])
     return [z * h + (1 - z) * cand]
 
 
@@ -49,16 +49,15 @@ def lstm_step(x_t, states, kernel, rec, bias=None, h_mask=1.0):
     h, c = states
     u = rec.shape[0]
     z = x_t @ kernel + (h * h_mask) @ rec + _bias(bias, 4 * u)
-    i, f = sigmoid(z[:, :u]), sigmoid(z[:, u:2 * u])
-    c = f * c + i * np.tanh(z[:, 2 * u:3 * u])
-    return [sigmoid(z[:, 3 * u:]) * np.tanh(c), c]
+    i, f = sigmoid(z[:, :u]), sigmoid(z[:, u : 2 * u])
+    c = f * c + i * np.tanh(z[:, 2 * u : 3 * u])
+    return [sigmoid(z[:, 3 * u :]) * np.tanh(c), c]
 
 
 STEPS = {"simple": (simple_rnn_step, 1), "gru": (gru_step, 1), "lstm": (lstm_step, 2)}
 
 
-def run(kind, x, weights, *, initial=None, mask=None, backwards=False, zoneout=(),
-        **step_kwargs):
+def run(kind, x, weights, *, initial=None, mask=None, backwards=False, zoneout=(), **step_kwargs):
     """Run cell ``kind`` over ``x`` (batch, time, features).
 
     ``zoneout`` gives, per state, ZoneOut's ``z`` in ``s = z s_prev + (1 - z)

@@ -242,9 +242,7 @@ def test_a_model_with_a_k_loss_metric_and_layer_trains():
     y = (x / np.linalg.norm(x, axis=-1, keepdims=True)) * np.array([1.0, 2.0, 3.0, 4.0], "float32")
     inp = Input(shape=(4,))
     model = Model(inp, Scale()(inp))
-    model.compile(
-        Adam(learning_rate=0.05), keras_mse, metrics=[mean_abs]
-    )
+    model.compile(Adam(learning_rate=0.05), keras_mse, metrics=[mean_abs])
     before = model.evaluate(x, y, verbose=0)
     model.fit(x, y, epochs=30, batch_size=16, verbose=0)
     after = model.evaluate(x, y, verbose=0)

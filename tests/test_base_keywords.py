@@ -93,7 +93,9 @@ def test_unknown_dtype_name_is_a_value_error():
 
 def test_integer_dtype_is_refused_for_a_layer_with_trainable_weights():
     layer = Dense(3, dtype="int32")
-    with pytest.raises(ValueError, match=r"weight 'kernel' is trainable, so it needs a float dtype"):
+    with pytest.raises(
+        ValueError, match=r"weight 'kernel' is trainable, so it needs a float dtype"
+    ):
         layer(Input(shape=(4,)))
 
 
@@ -129,8 +131,12 @@ def test_activity_regularizer_adds_a_loss_term_in_the_forward_pass():
     import pytensor
     import pytensor.tensor as pt
 
-    layer = Dense(2, activity_regularizer=regularizers.l2(0.5), kernel_initializer="ones",
-                  bias_initializer="zeros")
+    layer = Dense(
+        2,
+        activity_regularizer=regularizers.l2(0.5),
+        kernel_initializer="ones",
+        bias_initializer="zeros",
+    )
     x = pt.tensor("x", dtype="float32", shape=(None, 4))
     with context.forward_pass("t") as fp:
         y = layer(x)
@@ -169,8 +175,11 @@ def test_a_weight_larger_than_memory_is_refused_before_allocation():
     limit = physical_memory_bytes()
     assert limit is not None and limit > 0
     layer = Dense(2**31, name="huge")
-    with pytest.raises(ValueError, match=r"Layer 'huge': weight 'kernel' of shape \(1024, 2147483648\)"
-                                         r" \(float32\) needs 8,796,093,022,208 bytes"):
+    with pytest.raises(
+        ValueError,
+        match=r"Layer 'huge': weight 'kernel' of shape \(1024, 2147483648\)"
+        r" \(float32\) needs 8,796,093,022,208 bytes",
+    ):
         layer(Input(shape=(1024,)))
 
 
@@ -204,8 +213,12 @@ def test_a_custom_layer_written_as_in_the_keras2_guide_works():
             super().__init__(**kwargs)
 
         def build(self, input_shape):
-            self.kernel = self.add_weight(name="kernel", shape=(input_shape[1], self.output_dim),
-                                          initializer="uniform", trainable=True)
+            self.kernel = self.add_weight(
+                name="kernel",
+                shape=(input_shape[1], self.output_dim),
+                initializer="uniform",
+                trainable=True,
+            )
             super().build(input_shape)
 
         def call(self, x):

@@ -55,8 +55,9 @@ def net():
 
 def _set_known_weights(bn1, bn2):
     r = np.random.default_rng(7)
-    bn1.set_weights([r.uniform(0.5, 2, 4), r.normal(size=4), r.normal(size=4),
-                     r.uniform(0.5, 2, 4)])
+    bn1.set_weights(
+        [r.uniform(0.5, 2, 4), r.normal(size=4), r.normal(size=4), r.uniform(0.5, 2, 4)]
+    )
     bn2.set_weights([r.uniform(0.5, 2, 3), r.normal(size=3), r.uniform(0.5, 2, 3)])
 
 
@@ -76,15 +77,21 @@ def _np_training(x, bn1, bn2):
     mean2, var2, n2 = np_batch_stats(h, 2)
     out = np_normalize(h, mean2, var2, g2, np.zeros(3), 1e-2, axis=2)
     moving = [
-        0.8 * m1 + 0.2 * mean1, 0.8 * v1 + 0.2 * var1 * n1 / (n1 - 1),
-        0.5 * m2 + 0.5 * mean2, 0.5 * v2 + 0.5 * var2 * n2 / (n2 - 1),
+        0.8 * m1 + 0.2 * mean1,
+        0.8 * v1 + 0.2 * var1 * n1 / (n1 - 1),
+        0.5 * m2 + 0.5 * mean2,
+        0.5 * v2 + 0.5 * var2 * n2 / (n2 - 1),
     ]
     return out, moving
 
 
 def _moving(bn1, bn2):
-    return [bn1.moving_mean.get_value(), bn1.moving_variance.get_value(),
-            bn2.moving_mean.get_value(), bn2.moving_variance.get_value()]
+    return [
+        bn1.moving_mean.get_value(),
+        bn1.moving_variance.get_value(),
+        bn2.moving_mean.get_value(),
+        bn2.moving_variance.get_value(),
+    ]
 
 
 def _assert_all_close(actual, expected, **kw):
@@ -97,6 +104,7 @@ def _assert_all_close(actual, expected, **kw):
 
 def test_weights_are_gamma_beta_moving_mean_moving_variance_in_keras_order(net):
     _, bn1, bn2, _ = net
+
     def names(weights):
         return [w.name.split("/")[-1] for w in weights]
 
@@ -133,8 +141,9 @@ def test_monte_carlo_prediction_uses_batch_statistics_but_never_moves_the_averag
     _set_known_weights(bn1, bn2)
     before = _moving(bn1, bn2)
     out, _ = _np_training(X, bn1, bn2)
-    np.testing.assert_allclose(model.predict(X, batch_size=len(X), training=True), out,
-                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        model.predict(X, batch_size=len(X), training=True), out, rtol=1e-10, atol=1e-12
+    )
     _assert_all_close(_moving(bn1, bn2), before, rtol=0, atol=0)
 
 
@@ -214,8 +223,14 @@ def test_an_input_with_another_size_on_the_feature_axis_is_refused():
 
 
 def test_config_round_trips_through_json():
-    layer = BatchNormalization(axis=1, momentum=0.9, epsilon=1e-5, center=False,
-                               gamma_regularizer=regularizers.l2(0.01), name="bn")
+    layer = BatchNormalization(
+        axis=1,
+        momentum=0.9,
+        epsilon=1e-5,
+        center=False,
+        gamma_regularizer=regularizers.l2(0.01),
+        name="bn",
+    )
     config = json.loads(json.dumps(layer.get_config()))
     clone = BatchNormalization.from_config(config)
     assert clone.get_config() == layer.get_config()

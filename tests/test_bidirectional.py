@@ -68,15 +68,29 @@ def forward():
         results = model.predict(x)
     finally:
         K.set_floatx("float32")
-    names = ["gru", "lstm", "lstm_fh", "lstm_fc", "lstm_bh", "lstm_bc", "lstm_backwards",
-             "gru_backwards", "sum", "mul", "ave", "none_f", "none_b"]
+    names = [
+        "gru",
+        "lstm",
+        "lstm_fh",
+        "lstm_fc",
+        "lstm_bh",
+        "lstm_bc",
+        "lstm_backwards",
+        "gru_backwards",
+        "sum",
+        "mul",
+        "ave",
+        "none_f",
+        "none_b",
+    ]
     return layers, x, dict(zip(names, results))
 
 
 def expected(layers, x, key, kind):
     layer = layers[key]
-    return torch_bidirectional(kind, x, layer.forward_layer.get_weights(),
-                               layer.backward_layer.get_weights())
+    return torch_bidirectional(
+        kind, x, layer.forward_layer.get_weights(), layer.backward_layer.get_weights()
+    )
 
 
 def test_bidirectional_gru_equals_pytorch(forward):
@@ -95,7 +109,8 @@ def test_bidirectional_lstm_equals_pytorch_with_its_states(forward):
 
 @pytest.mark.parametrize("kind", ["lstm", "gru"])
 def test_bidirectional_of_a_go_backwards_layer_equals_pytorch_on_the_reversed_sequence(
-        forward, kind):
+    forward, kind
+):
     layers, x, out = forward
     seq, _ = expected(layers, x[:, ::-1], f"{kind}_backwards", kind)
     np.testing.assert_allclose(out[f"{kind}_backwards"], seq, atol=1e-8)
@@ -121,8 +136,7 @@ def test_merge_modes_combine_the_two_directions(forward):
 def test_each_direction_draws_its_own_masks():
     K.set_floatx("float64")
     x = pt.tensor("x", shape=(8, T, D))
-    layer = Bidirectional(ZoneOut(LSTM(U, dropout=0.5, seed=3, return_sequences=True), 0.3,
-                                  seed=4))
+    layer = Bidirectional(ZoneOut(LSTM(U, dropout=0.5, seed=3, return_sequences=True), 0.3, seed=4))
     out = layer(x, training=True)
     draws = reference.draws_of(out)
     fn = K.function([x], draws)
@@ -150,16 +164,21 @@ def test_bidirectional_takes_initial_states_forward_then_backward():
     states = [rng.normal(size=(B, U)) for _ in range(4)]
     got = model.predict([x, *states])
     _, (h_f, _) = reference.run("lstm", x, layer.forward_layer.get_weights(), initial=states[:2])
-    _, (h_b, _) = reference.run("lstm", x, layer.backward_layer.get_weights(),
-                                initial=states[2:], backwards=True)
+    _, (h_b, _) = reference.run(
+        "lstm", x, layer.backward_layer.get_weights(), initial=states[2:], backwards=True
+    )
     np.testing.assert_allclose(got[0], h_f, atol=1e-10)
     np.testing.assert_allclose(got[1], h_b, atol=1e-10)
 
 
 def test_bidirectional_config_round_trips_with_a_given_backward_layer():
-    layer = Bidirectional(GRU(3, return_sequences=True, name="g"), merge_mode="ave",
-                          backward_layer=GRU(3, return_sequences=True, go_backwards=True,
-                                             reset_after=False, name="b"))
+    layer = Bidirectional(
+        GRU(3, return_sequences=True, name="g"),
+        merge_mode="ave",
+        backward_layer=GRU(
+            3, return_sequences=True, go_backwards=True, reset_after=False, name="b"
+        ),
+    )
     config = layer.get_config()
     clone = Bidirectional.from_config(config)
     assert clone.get_config()["backward_layer"]["config"]["reset_after"] is False
@@ -170,8 +189,11 @@ def test_bidirectional_config_round_trips_with_a_given_backward_layer():
 
 
 def test_bidirectional_rejects_bad_arguments():
-    with pytest.raises(ValueError, match=r"Bidirectional 'bi': merge_mode must be one of "
-                                         r"\['concat', 'sum', 'mul', 'ave', None\], received 'max'"):
+    with pytest.raises(
+        ValueError,
+        match=r"Bidirectional 'bi': merge_mode must be one of "
+        r"\['concat', 'sum', 'mul', 'ave', None\], received 'max'",
+    ):
         Bidirectional(LSTM(2), merge_mode="max", name="bi")
     with pytest.raises(TypeError, match=r"Bidirectional 'bi': layer must be a recurrent layer"):
         Bidirectional(Dense(2), name="bi")

@@ -62,28 +62,46 @@ def _run(cb, key, values, model=None):
 # -- EarlyStopping --------------------------------------------------------------
 def test_early_stopping_stops_after_patience_epochs_without_improvement_as_keras():
     # Keras 2.2.4's test_EarlyStopping_patience: best at epoch 0, patience 2 -> 3 epochs.
-    assert _run(EarlyStopping(monitor="val_loss", patience=2), "val_loss",
-                [0.0860, 0.1096, 0.1040, 0.1019]) == 3
+    assert (
+        _run(
+            EarlyStopping(monitor="val_loss", patience=2),
+            "val_loss",
+            [0.0860, 0.1096, 0.1040, 0.1019],
+        )
+        == 3
+    )
     # patience=1: the first epoch without improvement after the best stops training
     # (kerasque used to wait one epoch more).
-    assert _run(EarlyStopping(monitor="loss", patience=1), "loss",
-                [1.0, 0.9, 0.95, 0.96, 0.97]) == 3
+    assert (
+        _run(EarlyStopping(monitor="loss", patience=1), "loss", [1.0, 0.9, 0.95, 0.96, 0.97]) == 3
+    )
     assert _run(EarlyStopping(monitor="loss", patience=0), "loss", [1.0, 0.9, 0.95, 0.5]) == 3
 
 
 def test_early_stopping_min_delta_and_mode_decide_what_counts_as_improvement():
     # Gains of 0.005 are below min_delta=0.01: no improvement after epoch 0.
-    assert _run(EarlyStopping(monitor="val_acc", min_delta=0.01, patience=2), "val_acc",
-                [0.5, 0.505, 0.51, 0.9]) == 3
-    assert _run(EarlyStopping(monitor="score", mode="max", patience=1), "score",
-                [1.0, 2.0, 3.0, 2.5, 4.0]) == 4
+    assert (
+        _run(
+            EarlyStopping(monitor="val_acc", min_delta=0.01, patience=2),
+            "val_acc",
+            [0.5, 0.505, 0.51, 0.9],
+        )
+        == 3
+    )
+    assert (
+        _run(
+            EarlyStopping(monitor="score", mode="max", patience=1),
+            "score",
+            [1.0, 2.0, 3.0, 2.5, 4.0],
+        )
+        == 4
+    )
 
 
 def test_early_stopping_baseline_must_be_beaten_within_patience():
     # Keras 2.2.4's test_EarlyStopping_baseline.
     def run(levels):
-        return _run(EarlyStopping(monitor="val_acc", baseline=0.75, patience=2), "val_acc",
-                    levels)
+        return _run(EarlyStopping(monitor="val_acc", baseline=0.75, patience=2), "val_acc", levels)
 
     assert run([0.55, 0.76, 0.81, 0.81]) == 4
     assert run([0.55, 0.74, 0.81, 0.81]) == 2
@@ -111,8 +129,11 @@ def test_monitoring_acc_finds_accuracy_and_a_missing_key_names_the_logs():
     stop.on_train_begin()
     stop.on_epoch_end(0, {"val_accuracy": 0.5})
     assert stop.best == 0.5
-    with pytest.raises(ValueError, match=r"EarlyStopping monitors 'val_loss', which is not among "
-                                        r"the logs \['loss'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"EarlyStopping monitors 'val_loss', which is not among "
+        r"the logs \['loss'\]",
+    ):
         _run(EarlyStopping(), "loss", [1.0])
     with pytest.raises(ValueError, match=r"mode must be 'auto', 'min' or 'max', received 'best'"):
         EarlyStopping(mode="best")
@@ -166,8 +187,11 @@ def test_reduce_lr_on_plateau_keeps_keras2_epsilon_alias_and_checks_factor():
     assert cb.min_delta == 1e-13 and not hasattr(cb, "epsilon")
     with pytest.raises(ValueError, match=r"does not support a factor >= 1.0"):
         ReduceLROnPlateau(factor=1.5)
-    with pytest.raises(TypeError, match=r"unexpected keyword argument 'patiance'. Did you mean "
-                                        r"'patience'\?"):
+    with pytest.raises(
+        TypeError,
+        match=r"unexpected keyword argument 'patiance'. Did you mean "
+        r"'patience'\?",
+    ):
         ReduceLROnPlateau(patiance=3)
 
 
@@ -184,20 +208,23 @@ def _schedule_rates(schedule, epochs=3):
 
 
 def test_schedules_of_one_or_two_arguments_set_the_rate_each_epoch():
-    np.testing.assert_allclose(_schedule_rates(lambda epoch: 1.0 / (1.0 + epoch)),
-                               [1.0, 0.5, 1 / 3], rtol=1e-6)
+    np.testing.assert_allclose(
+        _schedule_rates(lambda epoch: 1.0 / (1.0 + epoch)), [1.0, 0.5, 1 / 3], rtol=1e-6
+    )
     np.testing.assert_allclose(_schedule_rates(lambda epoch, lr: lr * 0.5), [0.5, 0.25, 0.125])
-    np.testing.assert_allclose(_schedule_rates(lambda epoch: np.float32(0.1)), [0.1] * 3,
-                               rtol=1e-6)
+    np.testing.assert_allclose(_schedule_rates(lambda epoch: np.float32(0.1)), [0.1] * 3, rtol=1e-6)
 
 
 def test_a_schedule_returning_none_or_text_is_refused_naming_it():
     def forgot_return(epoch):
         0.1 * epoch
 
-    with pytest.raises(ValueError, match=r"schedule 'test_a_schedule_returning_none_or_text_is_"
-                                         r"refused_naming_it.<locals>.forgot_return' must return "
-                                         r"a finite number >= 0 for epoch 0, returned None"):
+    with pytest.raises(
+        ValueError,
+        match=r"schedule 'test_a_schedule_returning_none_or_text_is_"
+        r"refused_naming_it.<locals>.forgot_return' must return "
+        r"a finite number >= 0 for epoch 0, returned None",
+    ):
         _schedule_rates(forgot_return)
     with pytest.raises(ValueError, match=r"returned '0.1'"):
         _schedule_rates(lambda epoch: "0.1")
@@ -272,8 +299,10 @@ def test_terminate_on_nan_stops_at_the_first_bad_batch_loss():
 
 def test_lambda_callback_calls_the_given_functions_and_only_those():
     seen = []
-    cb = LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(("epoch", epoch)),
-                        on_train_end=lambda logs: seen.append("end"))
+    cb = LambdaCallback(
+        on_epoch_end=lambda epoch, logs: seen.append(("epoch", epoch)),
+        on_train_end=lambda logs: seen.append("end"),
+    )
     hooks = CallbackList(cb, model=StubModel(), params={"epochs": 1})
     hooks.on_train_begin({})
     hooks.on_batch_end(0, {"loss": 1.0})
@@ -302,8 +331,11 @@ def test_callback_list_routes_train_batches_through_keras3_hook_names():
     hooks.on_test_batch_end(0, {})
     assert cb.batches == [0, 1] and cb.model is not None
     assert callbacks.needs_batch_values([cb])
-    with pytest.raises(TypeError, match=r"callbacks must be kerasque.callbacks.Callback "
-                                        r"instances, received str"):
+    with pytest.raises(
+        TypeError,
+        match=r"callbacks must be kerasque.callbacks.Callback "
+        r"instances, received str",
+    ):
         CallbackList(["early"])
 
 
@@ -335,8 +367,11 @@ def test_progbar_logger_counts_steps_and_prints_one_line_per_epoch_at_verbose_2(
 
 
 def test_remote_monitor_and_tensorboard_say_they_are_not_supported():
-    with pytest.raises(NotImplementedError, match=r"RemoteMonitor is not supported: kerasque "
-                                                  r"makes no network calls"):
+    with pytest.raises(
+        NotImplementedError,
+        match=r"RemoteMonitor is not supported: kerasque "
+        r"makes no network calls",
+    ):
         RemoteMonitor(root="http://localhost:9000")
     with pytest.raises(NotImplementedError, match=r"TensorBoard is not supported"):
         TensorBoard(log_dir="logs")

@@ -14,8 +14,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _model():
-    model = Sequential([Dense(8, activation="relu", input_shape=(4,), name="hidden"),
-                        Dropout(0.5, name="drop"), Dense(3, activation="softmax", name="out")])
+    model = Sequential(
+        [
+            Dense(8, activation="relu", input_shape=(4,), name="hidden"),
+            Dropout(0.5, name="drop"),
+            Dense(3, activation="softmax", name="out"),
+        ]
+    )
     model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
     return model
 
@@ -23,10 +28,18 @@ def _model():
 def test_summary_command_prints_layers_params_and_training_config(tmp_path):
     path = tmp_path / "model.h5"
     _model().save(path)
-    env = {**os.environ,
-           "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))}
-    proc = subprocess.run([sys.executable, "-m", "kerasque", "summary", str(path)],
-                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")])),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "kerasque", "summary", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "hidden (Dense)" in out and "(None, 8)" in out and "40" in out  # 4*8 + 8
@@ -49,13 +62,17 @@ def test_summary_of_a_weights_file_lists_each_weight_and_shape(tmp_path, capsys)
     assert "Total params: 67" in out
 
 
-@pytest.mark.parametrize("content, message", [
-    (None, "No file at"),
-    (b"", "is empty"),
-    (b"plain text, not HDF5", "as an HDF5 file"),
-])
-def test_summary_of_a_bad_file_prints_one_error_line_and_exits_1(tmp_path, capsys, content,
-                                                                 message):
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "No file at"),
+        (b"", "is empty"),
+        (b"plain text, not HDF5", "as an HDF5 file"),
+    ],
+)
+def test_summary_of_a_bad_file_prints_one_error_line_and_exits_1(
+    tmp_path, capsys, content, message
+):
     path = tmp_path / "bad.h5"
     if content is not None:
         path.write_bytes(content)

@@ -17,8 +17,9 @@ def _functional():
 
 
 def test_sequential_round_trips_through_json():
-    model = Sequential([Embedding(20, 4, input_length=5), GRU(3), Dense(1, activation="sigmoid")],
-                       name="seq")
+    model = Sequential(
+        [Embedding(20, 4, input_length=5), GRU(3), Dense(1, activation="sigmoid")], name="seq"
+    )
     text = model.to_json()
     assert json.loads(text)["class_name"] == "Sequential"
     clone = model_from_json(text)
@@ -94,9 +95,11 @@ def test_clone_model_of_a_sequential_and_of_a_deferred_one():
 def test_clone_model_onto_given_input_tensors_and_with_a_clone_function():
     model = Sequential([Dense(3, input_shape=(4,)), Dense(1)])
     x = Input(shape=(4,))
-    renamed = clone_model(model, input_tensors=x,
-                          clone_function=lambda l: type(l).from_config(
-                              {**l.get_config(), "name": l.name + "_c"}))
+    renamed = clone_model(
+        model,
+        input_tensors=x,
+        clone_function=lambda l: type(l).from_config({**l.get_config(), "name": l.name + "_c"}),
+    )
     assert renamed.inputs[0] is x
     assert [l.name for l in renamed.layers] == [l.name + "_c" for l in model.layers]
     with pytest.raises(ValueError, match=r"has 1 input\(s\), received 2 input tensors"):

@@ -28,15 +28,21 @@ def _two_outputs():
 
 def _data(n=8):
     rng = np.random.default_rng(0)
-    return (rng.normal(size=(n, 3)).astype("float32"), rng.normal(size=(n, 2)).astype("float32"),
-            rng.normal(size=(n, 1)).astype("float32"))
+    return (
+        rng.normal(size=(n, 3)).astype("float32"),
+        rng.normal(size=(n, 2)).astype("float32"),
+        rng.normal(size=(n, 1)).astype("float32"),
+    )
 
 
 def test_loss_dict_and_loss_weights_give_the_weighted_sum_of_output_losses():
     x, ya, yb = _data()
     model = _two_outputs()
-    model.compile("sgd", loss={"left": per_sample_mse, "right": per_sample_mae},
-                  loss_weights={"left": 0.3, "right": 2.0})
+    model.compile(
+        "sgd",
+        loss={"left": per_sample_mse, "right": per_sample_mae},
+        loss_weights={"left": 0.3, "right": 2.0},
+    )
     assert model.metrics_names == ["loss", "left_loss", "right_loss"]
     pa, pb = model.predict(x)
     left, right = np.mean((pa - ya) ** 2), np.mean(np.abs(pb - yb))
@@ -51,8 +57,9 @@ def test_loss_and_loss_weights_as_lists_follow_the_output_order():
     model.compile("sgd", loss=[per_sample_mse, per_sample_mse], loss_weights=[1.0, 0.5])
     pa, pb = model.predict(x)
     total = model.evaluate(x, [ya, yb], batch_size=8)[0]
-    np.testing.assert_allclose(total, np.mean((pa - ya) ** 2) + 0.5 * np.mean((pb - yb) ** 2),
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        total, np.mean((pa - ya) ** 2) + 0.5 * np.mean((pb - yb) ** 2), rtol=1e-5
+    )
 
 
 def test_an_output_left_out_of_the_loss_dict_does_not_train_and_needs_no_target():
@@ -67,7 +74,9 @@ def test_an_output_left_out_of_the_loss_dict_does_not_train_and_needs_no_target(
 
 def test_loss_dict_naming_an_unknown_output_is_refused_with_the_valid_names():
     model = _two_outputs()
-    with pytest.raises(ValueError, match=r"loss names output 'lefty'.*Did you mean 'left'.*\['left', 'right'\]"):
+    with pytest.raises(
+        ValueError, match=r"loss names output 'lefty'.*Did you mean 'left'.*\['left', 'right'\]"
+    ):
         model.compile("sgd", loss={"lefty": "mse", "right": "mse"})
 
 
@@ -77,7 +86,9 @@ def test_a_loss_list_of_the_wrong_length_is_refused():
 
 
 def test_loss_weights_must_be_numbers():
-    with pytest.raises(TypeError, match=r"loss_weights for output 'left' must be a number, received str"):
+    with pytest.raises(
+        TypeError, match=r"loss_weights for output 'left' must be a number, received str"
+    ):
         _two_outputs().compile("sgd", loss="mse", loss_weights=["a", 1.0])
 
 
@@ -85,8 +96,14 @@ def test_metrics_by_output_name_and_as_list_of_lists_log_keras_names():
     x, ya, yb = _data()
     model = _two_outputs()
     model.compile("sgd", loss="mse", metrics={"left": ["mae"], "right": ["mse", "mae"]})
-    assert model.metrics_names == ["loss", "left_loss", "right_loss", "left_mae", "right_mse",
-                                   "right_mae"]
+    assert model.metrics_names == [
+        "loss",
+        "left_loss",
+        "right_loss",
+        "left_mae",
+        "right_mse",
+        "right_mae",
+    ]
     history = model.fit(x, [ya, yb], epochs=1, verbose=0, validation_data=(x, [ya, yb]))
     assert "val_right_mae" in history.history
     model.compile("sgd", loss="mse", metrics=[["mae"], []])
@@ -103,8 +120,9 @@ def test_metrics_must_be_a_list_not_a_bare_name():
 def test_weighted_metrics_are_prefixed_and_use_the_sample_weights():
     x, ya, _ = _data()
     model = Sequential([Dense(2, input_shape=(3,))])
-    model.compile("sgd", loss=per_sample_mse, metrics=[per_sample_mae],
-                  weighted_metrics=[per_sample_mae])
+    model.compile(
+        "sgd", loss=per_sample_mse, metrics=[per_sample_mae], weighted_metrics=[per_sample_mae]
+    )
     assert model.metrics_names == ["loss", "per_sample_mae", "weighted_per_sample_mae"]
     w = np.array([0, 0, 1, 1, 2, 2, 0, 1], dtype="float32")
     err = np.mean(np.abs(model.predict(x) - ya), axis=-1)
@@ -149,8 +167,14 @@ def test_compile_works_on_a_sequential_before_it_has_a_graph():
 
 
 def test_sample_weight_mode_must_be_none_or_temporal():
-    with pytest.raises(ValueError, match=r"sample_weight_mode for output 'dense_\d+' must be None or 'temporal', received 'per-step'"):
-        Sequential([Dense(1, input_shape=(2,))]).compile("sgd", "mse", sample_weight_mode="per-step")
+    with pytest.raises(
+        ValueError,
+        match=r"sample_weight_mode for output 'dense_\d+' must be None or 'temporal', "
+        r"received 'per-step'",
+    ):
+        Sequential([Dense(1, input_shape=(2,))]).compile(
+            "sgd", "mse", sample_weight_mode="per-step"
+        )
 
 
 def test_a_model_without_trainable_weights_fits_and_updates_its_batchnorm_statistics():
@@ -170,7 +194,10 @@ def test_changing_trainable_after_compile_warns_at_fit_to_recompile():
     with pytest.warns(UserWarning):  # the layer may say so at once, too
         first.trainable = False
     x, y = np.ones((4, 3)), np.zeros(4)
-    with pytest.warns(UserWarning, match=r"trainable.*changed after model .* was compiled.*compile\(\.\.\.\) again"):
+    with pytest.warns(
+        UserWarning,
+        match=r"trainable.*changed after model .* was compiled.*compile\(\.\.\.\) again",
+    ):
         model.fit(x, y, verbose=0)
     model.compile("sgd", "mse")
     kernel = first.get_weights()[0].copy()

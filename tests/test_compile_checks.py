@@ -52,21 +52,31 @@ def _model(layer):
 def test_a_generator_that_nothing_advances_is_refused_naming_the_layer():
     model = _model(FrozenNoise(name="frozen_noise"))
     model.compile("sgd", "mse")
-    with pytest.raises(ValueError, match=r"layer 'frozen_noise' draws from generator 'frozen_noise/rng0' but nothing advances it"):
+    with pytest.raises(
+        ValueError,
+        match=r"layer 'frozen_noise' draws from generator 'frozen_noise/rng0' but nothing "
+        r"advances it",
+    ):
         model.train_on_batch(np.ones((2, 2)), np.ones((2, 3)))
 
 
 def test_two_draws_from_one_generator_state_are_refused():
     model = _model(TwiceFromOneState(name="twice"))
     model.compile("sgd", "mse")
-    with pytest.raises(ValueError, match=r"layer 'twice' and layer 'twice' read the same state of generator 'twice/rng0'"):
+    with pytest.raises(
+        ValueError,
+        match=r"layer 'twice' and layer 'twice' read the same state of generator 'twice/rng0'",
+    ):
         model.train_on_batch(np.ones((2, 2)), np.ones((2, 3)))
 
 
 def test_two_writers_of_one_variable_are_refused_naming_the_layers():
     model = _model(DoubleWriter(name="writer"))
     model.compile("sgd", "mse")
-    with pytest.raises(ValueError, match=r"Two writers update 'writer/count' in one graph: layer 'writer' and layer 'writer'"):
+    with pytest.raises(
+        ValueError,
+        match=r"Two writers update 'writer/count' in one graph: layer 'writer' and layer 'writer'",
+    ):
         model.train_on_batch(np.ones((2, 2)), np.ones((2, 3)))
 
 
@@ -112,5 +122,8 @@ def test_backend_function_on_model_tensors_gathers_generator_updates():
 
 
 def test_unknown_mode_lists_the_valid_ones():
-    with pytest.raises(ValueError, match=r"Unknown mode 'FAST'.*Valid names are: 'C', 'FAST_COMPILE', 'JAX', 'NUMBA'"):
+    with pytest.raises(
+        ValueError,
+        match=r"Unknown mode 'FAST'.*Valid names are: 'C', 'FAST_COMPILE', 'JAX', 'NUMBA'",
+    ):
         K.set_mode("fast")

@@ -214,9 +214,7 @@ def test_make_sequences_bad_seq_len(bad):
         pydoc_text.make_sequences(np.arange(10), bad)
 
 
-@pytest.mark.parametrize(
-    "bad", [np.zeros((2, 5), dtype=int), np.arange(5.0), ["a", "b"]]
-)
+@pytest.mark.parametrize("bad", [np.zeros((2, 5), dtype=int), np.arange(5.0), ["a", "b"]])
 def test_make_sequences_bad_ids(bad):
     with pytest.raises(ValueError, match=r"ids to be a 1-D array of integers"):
         pydoc_text.make_sequences(bad, 2)

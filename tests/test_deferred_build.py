@@ -47,7 +47,9 @@ def test_build_with_an_input_shape():
     model.build((None, 6))
     assert model.built and model.input_shape == (None, 6) and len(model.weights) == 4
     model.build((None, 6))  # building again for the same shape is a no-op
-    with pytest.raises(ValueError, match=r"is built for input shape \(None, 6\), received \(None, 7\)"):
+    with pytest.raises(
+        ValueError, match=r"is built for input shape \(None, 6\), received \(None, 7\)"
+    ):
         model.build((None, 7))
 
 

@@ -65,13 +65,18 @@ def test_noise_shape_shares_one_mask_along_axes_given_as_one():
 
 def test_noise_shape_of_wrong_length_is_refused():
     x = pt.tensor3("x")
-    with pytest.raises(ValueError, match=r"noise_shape \(None, 1\) must have one entry per input dimension"):
+    with pytest.raises(
+        ValueError, match=r"noise_shape \(None, 1\) must have one entry per input dimension"
+    ):
         Dropout(0.5, noise_shape=(None, 1))(x, training=True)
 
 
 @pytest.mark.parametrize("rate", [-0.1, 1.0, 1.5])
 def test_rate_outside_zero_one_is_a_value_error_naming_it(rate):
-    with pytest.raises(ValueError, match=rf"Dropout 'dropout_\d+': rate must be a number in \[0, 1\), received {rate}"):
+    with pytest.raises(
+        ValueError,
+        match=rf"Dropout 'dropout_\d+': rate must be a number in \[0, 1\), received {rate}",
+    ):
         Dropout(rate)
 
 
@@ -105,7 +110,9 @@ def test_symbolic_learning_phase_switches_between_train_and_test():
 
 
 def test_model_train_function_draws_fresh_masks_and_predict_none():
-    model = Sequential([Dense(64, input_shape=(8,), kernel_initializer="ones"), Dropout(0.5, seed=11)])
+    model = Sequential(
+        [Dense(64, input_shape=(8,), kernel_initializer="ones"), Dropout(0.5, seed=11)]
+    )
     model.compile("sgd", "mse")
     train = model.make_train_function()
     assert len(train.random_nodes()) == 1

@@ -57,9 +57,18 @@ def _imported_modules(path: Path) -> set:
     return names
 
 
-@pytest.mark.parametrize("module", ["engine/training.py", "engine/fit_loop.py", "engine/feeds.py",
-                                    "engine/function.py", "engine/objectives.py",
-                                    "engine/data.py", "callbacks.py"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "engine/training.py",
+        "engine/fit_loop.py",
+        "engine/feeds.py",
+        "engine/function.py",
+        "engine/objectives.py",
+        "engine/data.py",
+        "callbacks.py",
+    ],
+)
 def test_the_training_code_knows_nothing_of_jax(module):
     imported = _imported_modules(ROOT / module)
     assert not any("jax" in name.split(".") for name in imported), imported
@@ -69,9 +78,13 @@ def test_compile_is_the_one_caller_of_pytensor_function():
     callers = []
     for path in ROOT.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr == "function"
-                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "pytensor"):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "function"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "pytensor"
+            ):
                 callers.append(path.relative_to(ROOT).as_posix())
     assert callers == ["engine/compile.py"]
 

@@ -51,12 +51,14 @@ def test_sample_weights_in_evaluate_and_test_on_batch_with_zero_weights_renormal
     w = np.array([0, 2, 1, 0, 1, 1, 3, 0, 1, 1, 2, 0], dtype="float32")
     p = np.clip(model.predict(x), 1e-7, 1 - 1e-7)
     expected = np.mean(-np.sum(y * np.log(p), axis=-1) * w) / np.mean(w != 0)
-    np.testing.assert_allclose(model.evaluate(x, y, sample_weight=w, batch_size=12), expected,
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        model.evaluate(x, y, sample_weight=w, batch_size=12), expected, rtol=1e-5
+    )
     np.testing.assert_allclose(model.test_on_batch(x, y, sample_weight=w), expected, rtol=1e-5)
     # Without weights the plain mean, from the unweighted function.
-    np.testing.assert_allclose(model.evaluate(x, y, batch_size=12),
-                               np.mean(-np.sum(y * np.log(p), axis=-1)), rtol=1e-5)
+    np.testing.assert_allclose(
+        model.evaluate(x, y, batch_size=12), np.mean(-np.sum(y * np.log(p), axis=-1)), rtol=1e-5
+    )
 
 
 def test_sample_weight_wins_over_class_weight_as_in_keras_2():
@@ -79,28 +81,44 @@ def test_temporal_sample_weights_weight_each_step():
     w = rng.integers(0, 3, size=(6, 5)).astype("float32")
     err = np.mean((model.predict(data) - target) ** 2, axis=-1)  # (6, 5)
     expected = np.mean(err * w) / np.mean(w != 0)
-    np.testing.assert_allclose(model.evaluate(data, target, sample_weight=w, batch_size=6),
-                               expected, rtol=1e-5)
-    with pytest.raises(ValueError, match=r"sample_weight \(output 'dense_\d+'\) must have shape \(samples, steps\)"):
+    np.testing.assert_allclose(
+        model.evaluate(data, target, sample_weight=w, batch_size=6), expected, rtol=1e-5
+    )
+    with pytest.raises(
+        ValueError, match=r"sample_weight \(output 'dense_\d+'\) must have shape \(samples, steps\)"
+    ):
         model.evaluate(data, target, sample_weight=np.ones(6))
 
 
 def test_per_sample_weights_of_the_wrong_shape_suggest_temporal_mode():
     x, y, _ = _data()
-    with pytest.raises(ValueError, match=r"must have shape \(samples,\).*received shape \(12, 2\).*sample_weight_mode='temporal'"):
+    with pytest.raises(
+        ValueError,
+        match=r"must have shape \(samples,\).*received shape \(12, "
+        r"2\).*sample_weight_mode='temporal'",
+    ):
         _classifier().fit(x, y, sample_weight=np.ones((12, 2)), verbose=0)
 
 
 def test_class_weight_missing_a_class_in_the_data_is_refused():
     x, y, _ = _data()
-    with pytest.raises(ValueError, match=r"class_weight \(output 'dense_\d+'\) must give a weight to every class in the data; classes \[2\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"class_weight \(output 'dense_\d+'\) must give a weight to every class in "
+        r"the data; classes \[2\]",
+    ):
         _classifier().fit(x, y, class_weight={0: 1.0, 1: 2.0}, verbose=0)
 
 
 def test_class_weight_per_output_name_for_a_two_output_model():
     inp = Input(shape=(4,))
-    model = Model(inp, [Dense(3, activation="softmax", name="a")(inp),
-                        Dense(2, activation="softmax", name="b")(inp)])
+    model = Model(
+        inp,
+        [
+            Dense(3, activation="softmax", name="a")(inp),
+            Dense(2, activation="softmax", name="b")(inp),
+        ],
+    )
     model.compile("sgd", per_sample_xent)
     x, ya, la = _data()
     lb = (la > 0).astype(int)
@@ -122,7 +140,9 @@ def test_x_and_y_as_dicts_by_input_and_output_name():
     xa, xb, y = np.ones((4, 2)), np.ones((4, 3)), np.zeros((4, 1))
     as_lists = model.evaluate([xa, xb], y)
     assert model.evaluate({"right": xb, "left": xa}, {"total": y}) == pytest.approx(as_lists)
-    with pytest.raises(ValueError, match=r"x names 'lft', which the model does not have. Did you mean 'left'\?"):
+    with pytest.raises(
+        ValueError, match=r"x names 'lft', which the model does not have. Did you mean 'left'\?"
+    ):
         model.fit({"lft": xa, "right": xb}, y, verbose=0)
     with pytest.raises(ValueError, match=r"x has no entry for 'right'"):
         model.predict({"left": xa})
@@ -132,10 +152,12 @@ def test_validation_data_with_sample_weights_matches_evaluate():
     x, y, _ = _data()
     w = np.linspace(0, 1, len(x)).astype("float32")
     model = _classifier()
-    history = model.fit(x, y, epochs=1, batch_size=4, verbose=0, validation_data=(x, y, w),
-                        shuffle=False)
+    history = model.fit(
+        x, y, epochs=1, batch_size=4, verbose=0, validation_data=(x, y, w), shuffle=False
+    )
     assert history.history["val_loss"][0] == pytest.approx(
-        model.evaluate(x, y, sample_weight=w, batch_size=4), rel=1e-5)
+        model.evaluate(x, y, sample_weight=w, batch_size=4), rel=1e-5
+    )
 
 
 def test_validation_split_takes_the_last_samples_with_their_weights():
@@ -145,7 +167,8 @@ def test_validation_split_takes_the_last_samples_with_their_weights():
     model = _classifier()
     history = model.fit(x, y, sample_weight=w, validation_split=0.25, epochs=1, verbose=0)
     assert history.history["val_loss"][0] == pytest.approx(
-        model.evaluate(x[-3:], y[-3:], sample_weight=w[-3:]), rel=1e-5)
+        model.evaluate(x[-3:], y[-3:], sample_weight=w[-3:]), rel=1e-5
+    )
 
 
 def test_shuffle_batch_moves_whole_batches():
@@ -183,32 +206,57 @@ def test_exact_resume_with_class_and_sample_weights(tmp_path):
 
     def run():
         set_random_seed(7)
-        model = Sequential([Dense(5, activation="relu", input_shape=(4,)), Dense(3, activation="softmax")])
+        model = Sequential(
+            [Dense(5, activation="relu", input_shape=(4,)), Dense(3, activation="softmax")]
+        )
         model.compile("adam", "categorical_crossentropy")
         return model
 
     straight = run()
     straight.fit(x, y, sample_weight=w, batch_size=6, epochs=2, verbose=0)
-    straight.fit(x, y, class_weight={0: 1.0, 1: 2.0, 2: 0.5}, batch_size=6, epochs=3,
-                 initial_epoch=2, verbose=0)
+    straight.fit(
+        x,
+        y,
+        class_weight={0: 1.0, 1: 2.0, 2: 0.5},
+        batch_size=6,
+        epochs=3,
+        initial_epoch=2,
+        verbose=0,
+    )
     first = run()
     first.fit(x, y, sample_weight=w, batch_size=6, epochs=1, verbose=0)
     first.save(tmp_path / "run.h5")
     resumed = load_model(tmp_path / "run.h5")
     resumed.fit(x, y, sample_weight=w, batch_size=6, epochs=2, initial_epoch=1, verbose=0)
-    resumed.fit(x, y, class_weight={0: 1.0, 1: 2.0, 2: 0.5}, batch_size=6, epochs=3,
-                initial_epoch=2, verbose=0)
+    resumed.fit(
+        x,
+        y,
+        class_weight={0: 1.0, 1: 2.0, 2: 0.5},
+        batch_size=6,
+        epochs=3,
+        initial_epoch=2,
+        verbose=0,
+    )
     for a, b in zip(straight.get_weights(), resumed.get_weights()):
         np.testing.assert_array_equal(a, b)
 
 
 # -- bad data: named errors ------------------------------------------------------------
-@pytest.mark.parametrize("bad, match", [
-    (np.array([[1, 2, 3, None]] * 2, dtype=object), r"x must hold numbers; received an array of dtype object"),
-    (np.array([["a", "b", "c", "d"]] * 2), r"x must hold numbers; received an array of dtype <U1 \(strings"),
-    (None, r"x is None"),
-    ([[1, 2, 3, 4], [1, 2]], r"x could not be read as one array of numbers"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (
+            np.array([[1, 2, 3, None]] * 2, dtype=object),
+            r"x must hold numbers; received an array of dtype object",
+        ),
+        (
+            np.array([["a", "b", "c", "d"]] * 2),
+            r"x must hold numbers; received an array of dtype <U1 \(strings",
+        ),
+        (None, r"x is None"),
+        ([[1, 2, 3, 4], [1, 2]], r"x could not be read as one array of numbers"),
+    ],
+)
 def test_object_string_none_and_ragged_x_are_type_errors_naming_x(bad, match):
     with pytest.raises(TypeError, match=match):
         _classifier().fit(bad, np.zeros((2, 3)), verbose=0)
@@ -229,7 +277,11 @@ def test_an_error_inside_the_compiled_function_is_raised_naming_the_arguments():
     a, b = Input(shape=(None, 2)), Input(shape=(None, 2))
     model = Model([a, b], Add()([a, b]))
     model.compile("sgd", "mse")
-    with pytest.raises(ValueError, match=r"predict: the compiled predict function failed on a batch of 2 samples.*x, y and sample_weight"):
+    with pytest.raises(
+        ValueError,
+        match=r"predict: the compiled predict function failed on a batch of 2 samples.*x, "
+        r"y and sample_weight",
+    ):
         model.predict([np.ones((2, 3, 2)), np.ones((2, 4, 2))])
 
 
@@ -246,5 +298,6 @@ def test_masked_steps_do_not_count_in_the_loss():
     mask = np.any(data != 0, axis=-1)
     err = np.mean((model.predict(data) - target) ** 2, axis=-1)
     # Keras 2.2.4: mean(err * mask) / mean(mask): the mean over the unmasked steps.
-    np.testing.assert_allclose(model.evaluate(data, target, batch_size=3), err[mask].mean(),
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        model.evaluate(data, target, batch_size=3), err[mask].mean(), rtol=1e-5
+    )

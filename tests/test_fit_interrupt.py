@@ -44,7 +44,7 @@ class InterruptingValidation(Sequence):
         self.calls += 1
         if self.calls == 1:
             _ctrl_c()
-        return X[i * 4:(i + 1) * 4], Y[i * 4:(i + 1) * 4]
+        return X[i * 4 : (i + 1) * 4], Y[i * 4 : (i + 1) * 4]
 
 
 def _model():
@@ -55,8 +55,15 @@ def _model():
 
 def test_ctrl_c_during_validation_lets_no_batch_of_the_next_epoch_run(capsys):
     model, log = _model(), BatchLog()
-    history = model.fit(X, Y, batch_size=4, epochs=3, verbose=0, callbacks=[log],
-                        validation_data=InterruptingValidation())
+    history = model.fit(
+        X,
+        Y,
+        batch_size=4,
+        epochs=3,
+        verbose=0,
+        callbacks=[log],
+        validation_data=InterruptingValidation(),
+    )
     assert log.batches == [(0, 0), (0, 1)]
     assert history.interrupted and model.epoch == 1
     assert "Training interrupted" in capsys.readouterr().out
@@ -68,8 +75,7 @@ def test_ctrl_c_in_an_epoch_end_callback_stops_before_the_next_epoch():
             _ctrl_c()
 
     model, log = _model(), BatchLog()
-    history = model.fit(X, Y, batch_size=4, epochs=3, verbose=0,
-                        callbacks=[log, CtrlCAtEpochEnd()])
+    history = model.fit(X, Y, batch_size=4, epochs=3, verbose=0, callbacks=[log, CtrlCAtEpochEnd()])
     assert log.batches == [(0, 0), (0, 1)]
     assert history.interrupted and model.epoch == 1 and history.epoch == [0]
 
@@ -98,8 +104,9 @@ def test_ctrl_c_in_the_middle_of_an_epoch_stops_after_the_running_batch():
                 _ctrl_c()
 
     model, log = _model(), BatchLog()
-    history = model.fit(X, Y, batch_size=2, epochs=2, verbose=0,
-                        callbacks=[log, CtrlCAtFirstBatch()])
+    history = model.fit(
+        X, Y, batch_size=2, epochs=2, verbose=0, callbacks=[log, CtrlCAtFirstBatch()]
+    )
     assert log.batches == [(0, 0)] and history.interrupted and model.epoch == 0
 
 

@@ -35,8 +35,13 @@ class Batches(Sequence):
 
 def _model(seed=0):
     set_random_seed(seed)
-    model = Sequential([Dense(3, activation="tanh", input_shape=(4,)), Dropout(0.3),
-                        Dense(1, activation="sigmoid")])
+    model = Sequential(
+        [
+            Dense(3, activation="tanh", input_shape=(4,)),
+            Dropout(0.3),
+            Dense(1, activation="sigmoid"),
+        ]
+    )
     model.compile("adam", "binary_crossentropy", metrics=["acc"])
     return model
 
@@ -44,7 +49,7 @@ def _model(seed=0):
 def _forever(x=X, y=Y, size=4):
     while True:
         for s in range(0, len(x), size):
-            yield x[s:s + size], y[s:s + size]
+            yield x[s : s + size], y[s : s + size]
 
 
 def test_fit_on_a_sequence_reads_every_batch_in_order_and_ends_each_epoch():
@@ -58,7 +63,7 @@ def test_a_shuffled_sequence_visits_each_batch_once_per_epoch_in_a_seeded_order(
     seq, again = Batches(), Batches()
     _model().fit(seq, epochs=3, shuffle=True, verbose=0)
     _model().fit(again, epochs=3, shuffle=True, verbose=0)
-    epochs = [seq.read[i:i + 3] for i in (0, 3, 6)]
+    epochs = [seq.read[i : i + 3] for i in (0, 3, 6)]
     assert all(sorted(e) == [0, 1, 2] for e in epochs)
     assert seq.read == again.read
 
@@ -73,41 +78,67 @@ def test_a_sequence_fit_matches_the_array_fit_batch_for_batch():
 
 def test_fit_generator_with_steps_and_generator_validation():
     model = _model()
-    history = model.fit_generator(_forever(), steps_per_epoch=3, epochs=2, verbose=0,
-                                  validation_data=_forever(), validation_steps=3,
-                                  max_queue_size=4, workers=2, use_multiprocessing=False)
+    history = model.fit_generator(
+        _forever(),
+        steps_per_epoch=3,
+        epochs=2,
+        verbose=0,
+        validation_data=_forever(),
+        validation_steps=3,
+        max_queue_size=4,
+        workers=2,
+        use_multiprocessing=False,
+    )
     assert len(history.history["val_loss"]) == 2
-    assert history.history["val_loss"][-1] == pytest.approx(model.evaluate(X, Y, batch_size=4)[0], rel=1e-5)
+    assert history.history["val_loss"][-1] == pytest.approx(
+        model.evaluate(X, Y, batch_size=4)[0], rel=1e-5
+    )
 
 
 def test_fit_generator_with_array_validation_data():
-    history = _model().fit_generator(_forever(), steps_per_epoch=3, epochs=1, verbose=0,
-                                     validation_data=(X, Y))
+    history = _model().fit_generator(
+        _forever(), steps_per_epoch=3, epochs=1, verbose=0, validation_data=(X, Y)
+    )
     assert "val_acc" in history.history
 
 
 def test_evaluate_and_predict_generators_agree_with_arrays():
     model = _model()
     assert model.evaluate_generator(_forever(), steps=3) == pytest.approx(
-        model.evaluate(X, Y, batch_size=4), rel=1e-5)
-    np.testing.assert_allclose(model.predict_generator(_forever(), steps=3), model.predict(X),
-                               rtol=1e-5)
+        model.evaluate(X, Y, batch_size=4), rel=1e-5
+    )
+    np.testing.assert_allclose(
+        model.predict_generator(_forever(), steps=3), model.predict(X), rtol=1e-5
+    )
     np.testing.assert_allclose(model.predict(Batches()), model.predict(X), rtol=1e-5)
     assert model.evaluate(Batches()) == pytest.approx(model.evaluate(X, Y, batch_size=4), rel=1e-5)
 
 
 def test_a_generator_needs_steps_and_must_not_run_dry():
     model = _model()
-    with pytest.raises(ValueError, match=r"fit: a generator has no length, so pass the number of batches per epoch \(steps_per_epoch="):
+    with pytest.raises(
+        ValueError,
+        match=r"fit: a generator has no length, so pass the number of batches per epoch "
+        r"\(steps_per_epoch=",
+    ):
         model.fit(_forever(), verbose=0)
-    with pytest.raises(ValueError, match=r"the generator stopped after 1 batch\(es\) of the 3 asked for"):
+    with pytest.raises(
+        ValueError, match=r"the generator stopped after 1 batch\(es\) of the 3 asked for"
+    ):
         model.fit(iter([(X[:4], Y[:4])]), steps_per_epoch=3, verbose=0)
 
 
 def test_a_batch_that_is_not_an_x_y_tuple_is_a_type_error():
-    with pytest.raises(TypeError, match=r"each batch of a generator or Sequence must be a tuple \(x, y\) or \(x, y, sample_weight\), received ndarray"):
+    with pytest.raises(
+        TypeError,
+        match=r"each batch of a generator or Sequence must be a tuple \(x, y\) or \(x, y, "
+        r"sample_weight\), received ndarray",
+    ):
         _model().fit(iter([X] * 3), steps_per_epoch=2, verbose=0)
-    with pytest.raises(TypeError, match="fit_generator expects a generator or a kerasque.utils.Sequence, received ndarray"):
+    with pytest.raises(
+        TypeError,
+        match="fit_generator expects a generator or a kerasque.utils.Sequence, received ndarray",
+    ):
         _model().fit_generator(X, steps_per_epoch=1)
 
 
@@ -151,9 +182,13 @@ def test_progress_for_a_sequence_counts_batches(capsys):
 
 def test_y_sample_weight_and_validation_split_are_refused_with_a_generator():
     model = _model()
-    with pytest.raises(ValueError, match=r"fit: y cannot be used when x is a generator or a Sequence"):
+    with pytest.raises(
+        ValueError, match=r"fit: y cannot be used when x is a generator or a Sequence"
+    ):
         model.fit(Batches(), Y, verbose=0)
-    with pytest.raises(ValueError, match=r"fit: validation_split cannot be used when x is a generator"):
+    with pytest.raises(
+        ValueError, match=r"fit: validation_split cannot be used when x is a generator"
+    ):
         model.fit(Batches(), validation_split=0.2, verbose=0)
     with pytest.raises(ValueError, match=r"evaluate: sample_weight cannot be used"):
         model.evaluate(Batches(), sample_weight=np.ones(10))

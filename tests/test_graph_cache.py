@@ -23,8 +23,13 @@ def cache_dir(tmp_path, monkeypatch):
 
 def _mlp(units=16, seed=3):
     set_random_seed(seed)
-    model = Sequential([Dense(units, activation="relu", input_shape=(6,)), Dropout(0.5),
-                        Dense(3, activation="softmax")])
+    model = Sequential(
+        [
+            Dense(units, activation="relu", input_shape=(6,)),
+            Dropout(0.5),
+            Dense(3, activation="softmax"),
+        ]
+    )
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"], mode="JAX")
     return model
 
@@ -117,17 +122,23 @@ def test_a_scan_graph_is_cacheable_and_loaded(cache_dir):
 
     def lm():
         set_random_seed(5)
-        model = Sequential([Embedding(9, 4, input_length=5),
-                            DropConnect(GRU(6, return_sequences=True), 0.3,
-                                        weights=["recurrent_kernel"]),
-                            Dense(9, activation="softmax")])
+        model = Sequential(
+            [
+                Embedding(9, 4, input_length=5),
+                DropConnect(GRU(6, return_sequences=True), 0.3, weights=["recurrent_kernel"]),
+                Dense(9, activation="softmax"),
+            ]
+        )
         model.compile("adam", "sparse_categorical_crossentropy", mode="JAX")
         return model
 
     first = lm().train_on_batch(x, x)
     model = lm()
     assert model.train_on_batch(x, x) == first
-    assert isinstance(_train_spec(model), jax_function._ExportedSpec) and _train_spec(model)._fn is None
+    assert (
+        isinstance(_train_spec(model), jax_function._ExportedSpec)
+        and _train_spec(model)._fn is None
+    )
 
 
 # -- batches and the asynchronous fit ------------------------------------------
@@ -172,8 +183,9 @@ def test_fit_reads_batch_values_only_for_callbacks_that_use_them():
     h = model.fit(x, y, batch_size=16, epochs=2, verbose=0, callbacks=[reads, epochs])
     assert len(reads.losses) == 6 and all(isinstance(v, float) for v in reads.losses)
     # The epoch's mean loss is the size-weighted mean of its batches' losses.
-    np.testing.assert_allclose(h.history["loss"][1],
-                               np.average(reads.losses[3:], weights=[16, 16, 8]), rtol=1e-5)
+    np.testing.assert_allclose(
+        h.history["loss"][1], np.average(reads.losses[3:], weights=[16, 16, 8]), rtol=1e-5
+    )
     assert isinstance(epochs.last["loss"], float)
 
 
@@ -199,8 +211,13 @@ def test_a_recurrent_model_predicts_and_trains_on_a_single_sample():
     # PyTensor's scan refuses to be specialized to a batch of exactly one;
     # the JAX mode runs such a batch as two copies of the sample.
     set_random_seed(2)
-    model = Sequential([Embedding(9, 4, input_length=5), GRU(6, return_sequences=True),
-                        Dense(9, activation="softmax")])
+    model = Sequential(
+        [
+            Embedding(9, 4, input_length=5),
+            GRU(6, return_sequences=True),
+            Dense(9, activation="softmax"),
+        ]
+    )
     model.compile("sgd", "sparse_categorical_crossentropy", mode="JAX")
     x = np.random.default_rng(1).integers(0, 9, size=(4, 5))
     one = model.predict(x[:1])

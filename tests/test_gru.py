@@ -25,8 +25,9 @@ B, T, D, U, V = 3, 5, 4, 3, 6
 
 def numpy_gru(x, kernel, rec, bias, reset_after=True, mask=None, backwards=False):
     """Keras's GRU equations, one step at a time: (sequence in processing order, last state)."""
-    seq, (last,) = reference.run("gru", x, [kernel, rec, bias], mask=mask, backwards=backwards,
-                                 reset_after=reset_after)
+    seq, (last,) = reference.run(
+        "gru", x, [kernel, rec, bias], mask=mask, backwards=backwards, reset_after=reset_after
+    )
     return seq, last
 
 
@@ -70,10 +71,23 @@ def forward():
         embedded_x = emb.get_weights()[0][ids]
     finally:
         K.set_floatx("float32")
-    names = ["after", "after_state", "before", "backwards", "no_bias", "masked", "masked_state",
-             "masked_backwards"]
-    return {"layers": layers, "x": x, "ids": ids, "embedded": embedded_x,
-            "out": dict(zip(names, results))}
+    names = [
+        "after",
+        "after_state",
+        "before",
+        "backwards",
+        "no_bias",
+        "masked",
+        "masked_state",
+        "masked_backwards",
+    ]
+    return {
+        "layers": layers,
+        "x": x,
+        "ids": ids,
+        "embedded": embedded_x,
+        "out": dict(zip(names, results)),
+    }
 
 
 def test_gru_weights_follow_keras_layout():
@@ -82,9 +96,11 @@ def test_gru_weights_follow_keras_layout():
     before.build((None, 7, 4))
     assert [w.shape for w in after.get_weights()] == [(4, 15), (5, 15), (2, 15)]
     assert [w.shape for w in before.get_weights()] == [(4, 15), (5, 15), (15,)]
-    assert [w.name for w in after.weights] == [f"{after.name}/kernel",
-                                               f"{after.name}/recurrent_kernel",
-                                               f"{after.name}/bias"]
+    assert [w.name for w in after.weights] == [
+        f"{after.name}/kernel",
+        f"{after.name}/recurrent_kernel",
+        f"{after.name}/bias",
+    ]
     assert after.count_params() == 4 * 15 + 5 * 15 + 2 * 15
 
 
@@ -132,8 +148,9 @@ def test_gru_padded_steps_keep_previous_state_and_output(forward):
 def test_gru_masking_with_go_backwards_matches_numpy(forward):
     layer = forward["layers"]["masked_backwards"]
     mask = (forward["ids"] != 0).astype(float)
-    seq, _ = numpy_gru(forward["embedded"], *layer.get_weights(), reset_after=False, mask=mask,
-                       backwards=True)
+    seq, _ = numpy_gru(
+        forward["embedded"], *layer.get_weights(), reset_after=False, mask=mask, backwards=True
+    )
     np.testing.assert_allclose(forward["out"]["masked_backwards"], seq, atol=1e-6)
 
 
@@ -151,8 +168,8 @@ def test_gru_weights_convert_to_pytorch_layout(forward):
     for t in range(T):
         gi, gh = forward["x"][:, t] @ w_ih.T + b_ih, h @ w_hh.T + b_hh
         r = sigmoid(gi[:, :U] + gh[:, :U])
-        z = sigmoid(gi[:, U:2 * U] + gh[:, U:2 * U])
-        n = np.tanh(gi[:, 2 * U:] + r * gh[:, 2 * U:])
+        z = sigmoid(gi[:, U : 2 * U] + gh[:, U : 2 * U])
+        n = np.tanh(gi[:, 2 * U :] + r * gh[:, 2 * U :])
         h = (1 - z) * n + z * h
     np.testing.assert_allclose(forward["out"]["after_state"], h, atol=1e-6)
 
@@ -173,8 +190,10 @@ def test_gru_output_shapes_and_masks_follow_options():
 def test_gru_gradients_match_finite_differences():
     K.set_floatx("float64")
     x = pt.tensor("x", shape=(None, None, 2))
-    layers = [GRU(2, return_sequences=True, reset_after=True),
-              GRU(2, return_sequences=True, reset_after=False, go_backwards=True)]
+    layers = [
+        GRU(2, return_sequences=True, reset_after=True),
+        GRU(2, return_sequences=True, reset_after=False, go_backwards=True),
+    ]
     outs = [layer(x, training=False) for layer in layers]
     rng = np.random.default_rng(3)
     for layer in layers:
@@ -200,10 +219,21 @@ def test_gru_trains_in_a_sequential_model():
 
 
 def test_gru_config_round_trip():
-    layer = GRU(6, activation="relu", recurrent_activation="hard_sigmoid", use_bias=False,
-                kernel_regularizer="l2", dropout=0.1, recurrent_dropout=0.2,
-                return_sequences=True, return_state=True, go_backwards=True,
-                reset_after=False, seed=7, input_shape=(None, 3))
+    layer = GRU(
+        6,
+        activation="relu",
+        recurrent_activation="hard_sigmoid",
+        use_bias=False,
+        kernel_regularizer="l2",
+        dropout=0.1,
+        recurrent_dropout=0.2,
+        return_sequences=True,
+        return_state=True,
+        go_backwards=True,
+        reset_after=False,
+        seed=7,
+        input_shape=(None, 3),
+    )
     config = layer.get_config()
     clone = GRU.from_config(config)
     assert clone.get_config() == config
@@ -213,8 +243,11 @@ def test_gru_config_round_trip():
 
 def test_gru_rejects_a_2d_input_naming_the_layer():
     layer = GRU(4, name="enc")
-    with pytest.raises(ValueError, match=r"Layer 'enc' \(GRU\) expects a 3-D input \(batch, time, "
-                                         r"features\), received input of shape \(None, 8\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"Layer 'enc' \(GRU\) expects a 3-D input \(batch, time, "
+        r"features\), received input of shape \(None, 8\)",
+    ):
         layer(Input(shape=(8,)))
     with pytest.raises(ValueError, match="expects a 3-D input"):
         layer(pt.tensor("x", shape=(None, 8)))
@@ -224,8 +257,11 @@ def test_gru_rejects_a_2d_input_naming_the_layer():
 def test_gru_rejects_a_mask_of_the_wrong_rank():
     layer = GRU(4, name="enc")
     x = pt.tensor("x", shape=(None, 5, 3))
-    with pytest.raises(ValueError, match=r"'enc' \(GRU\) expects a mask of shape \(batch, time\) "
-                                         r"with 2 dimensions, received a mask with 3"):
+    with pytest.raises(
+        ValueError,
+        match=r"'enc' \(GRU\) expects a mask of shape \(batch, time\) "
+        r"with 2 dimensions, received a mask with 3",
+    ):
         layer(x, mask=pt.tensor3("mask"))
 
 
@@ -236,26 +272,39 @@ def test_gru_rejects_a_wrong_feature_size_after_build():
         layer(pt.tensor("y", shape=(None, 5, 2)), training=False)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"units": 0}, r"GRU 'g': units must be a positive integer, received 0"),
-    ({"units": 4, "dropout": 1.0}, r"GRU 'g': dropout must be a number in \[0, 1\), received 1.0"),
-    ({"units": 4, "recurrent_dropout": -0.1},
-     r"GRU 'g': recurrent_dropout must be a number in \[0, 1\), received -0.1"),
-    ({"units": 4, "seed": -1}, r"GRU 'g': seed must be a non-negative integer"),
-    ({"units": 4, "activation": "tanhh"}, r"Unknown activation 'tanhh'. Did you mean 'tanh'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"units": 0}, r"GRU 'g': units must be a positive integer, received 0"),
+        (
+            {"units": 4, "dropout": 1.0},
+            r"GRU 'g': dropout must be a number in \[0, 1\), received 1.0",
+        ),
+        (
+            {"units": 4, "recurrent_dropout": -0.1},
+            r"GRU 'g': recurrent_dropout must be a number in \[0, 1\), received -0.1",
+        ),
+        ({"units": 4, "seed": -1}, r"GRU 'g': seed must be a non-negative integer"),
+        ({"units": 4, "activation": "tanhh"}, r"Unknown activation 'tanhh'. Did you mean 'tanh'"),
+    ],
+)
 def test_gru_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         GRU(name="g", **kwargs)
 
 
 def test_gru_rejects_a_dropout_that_is_not_a_number():
-    with pytest.raises(TypeError, match=r"GRU 'g': dropout must be a number in \[0, 1\), "
-                                        r"received '0.2'"):
+    with pytest.raises(
+        TypeError,
+        match=r"GRU 'g': dropout must be a number in \[0, 1\), "
+        r"received '0.2'",
+    ):
         GRU(4, dropout="0.2", name="g")
 
 
 def test_gru_rejects_unknown_keywords_with_a_suggestion():
-    with pytest.raises(TypeError, match="unexpected keyword argument 'return_sequence'. Did you "
-                                        "mean 'return_sequences'"):
+    with pytest.raises(
+        TypeError,
+        match="unexpected keyword argument 'return_sequence'. Did you mean 'return_sequences'",
+    ):
         GRU(4, return_sequence=True)

@@ -10,12 +10,29 @@ EXAMPLE = os.path.join(ROOT, "examples", "imdb_gru.py")
 
 
 def test_imdb_example_trains_and_reports_test_accuracy():
-    env = {**os.environ,
-           "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")])),
+    }
     proc = subprocess.run(
-        [sys.executable, EXAMPLE, "--samples", "96", "--epochs", "1", "--maxlen", "12",
-         "--units", "4"],
-        capture_output=True, text=True, check=False, env=env, cwd=ROOT, timeout=600,
+        [
+            sys.executable,
+            EXAMPLE,
+            "--samples",
+            "96",
+            "--epochs",
+            "1",
+            "--maxlen",
+            "12",
+            "--units",
+            "4",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        cwd=ROOT,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "x_train shape: (96, 12)" in proc.stdout

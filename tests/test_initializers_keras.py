@@ -9,13 +9,46 @@ from kerasque import initializers
 from kerasque.layers import Dense
 from kerasque.models import Sequential
 
-KERAS_2_NAMES = ["zeros", "ones", "constant", "random_normal", "random_uniform", "truncated_normal",
-                 "variance_scaling", "orthogonal", "identity", "lecun_uniform", "lecun_normal",
-                 "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "normal", "uniform"]
-KERAS_3_NAMES = ["Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal",
-                 "VarianceScaling", "Orthogonal", "Identity", "LecunUniform", "LecunNormal",
-                 "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "IdentityInitializer",
-                 "OrthogonalInitializer", "zero", "one"]
+KERAS_2_NAMES = [
+    "zeros",
+    "ones",
+    "constant",
+    "random_normal",
+    "random_uniform",
+    "truncated_normal",
+    "variance_scaling",
+    "orthogonal",
+    "identity",
+    "lecun_uniform",
+    "lecun_normal",
+    "glorot_normal",
+    "glorot_uniform",
+    "he_normal",
+    "he_uniform",
+    "normal",
+    "uniform",
+]
+KERAS_3_NAMES = [
+    "Zeros",
+    "Ones",
+    "Constant",
+    "RandomNormal",
+    "RandomUniform",
+    "TruncatedNormal",
+    "VarianceScaling",
+    "Orthogonal",
+    "Identity",
+    "LecunUniform",
+    "LecunNormal",
+    "GlorotNormal",
+    "GlorotUniform",
+    "HeNormal",
+    "HeUniform",
+    "IdentityInitializer",
+    "OrthogonalInitializer",
+    "zero",
+    "one",
+]
 
 
 @pytest.mark.parametrize("name", KERAS_2_NAMES + KERAS_3_NAMES)
@@ -26,8 +59,18 @@ def test_every_name_gives_an_initializer_of_the_requested_shape_and_dtype(name):
     assert value.shape == (6, 6) and value.dtype == np.float32
 
 
-@pytest.mark.parametrize("name", ["glorot_uniform", "he_normal", "lecun_uniform", "orthogonal",
-                                  "random_normal", "truncated_normal", "zeros"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "glorot_uniform",
+        "he_normal",
+        "lecun_uniform",
+        "orthogonal",
+        "random_normal",
+        "truncated_normal",
+        "zeros",
+    ],
+)
 def test_lowercase_module_attributes_are_the_classes_so_keras_2_calls_work(name):
     attr = getattr(initializers, name)
     assert isinstance(attr, type) and issubclass(attr, initializers.Initializer)
@@ -77,11 +120,15 @@ def test_constant_identity_and_orthogonal_give_their_matrices():
     np.testing.assert_array_equal(initializers.Identity(gain=2.0)((3, 3)), 2 * np.eye(3))
     np.testing.assert_array_equal(initializers.Identity()((2, 4)), np.hstack([np.eye(2)] * 2))
     np.testing.assert_array_equal(initializers.Identity()((6, 2)), np.vstack([np.eye(2)] * 3))
-    with pytest.raises(ValueError, match=r"larger size is a multiple of the smaller .* received shape \(2, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"larger size is a multiple of the smaller .* received shape \(2, 3\)"
+    ):
         initializers.Identity()((2, 3))
     q = initializers.Orthogonal(gain=3.0)((4, 6), rng=np.random.default_rng(0))
     np.testing.assert_allclose(q @ q.T, 9 * np.eye(4), atol=1e-5)
-    with pytest.raises(ValueError, match=r"Identity initializer needs a 2-D shape .* received shape \(2, 2, 2\)"):
+    with pytest.raises(
+        ValueError, match=r"Identity initializer needs a 2-D shape .* received shape \(2, 2, 2\)"
+    ):
         initializers.Identity()((2, 2, 2))
 
 
@@ -115,19 +162,48 @@ def test_a_keras_style_function_initializer_without_a_generator_works():
     "config, expected",
     [
         # Keras 2.2.4: glorot_uniform is a VarianceScaling.
-        ({"class_name": "VarianceScaling",
-          "config": {"scale": 1.0, "mode": "fan_avg", "distribution": "uniform", "seed": None}},
-         initializers.VarianceScaling(1.0, "fan_avg", "uniform")),
-        ({"class_name": "VarianceScaling",
-          "config": {"scale": 2.0, "mode": "fan_in", "distribution": "normal", "seed": 3}},
-         initializers.VarianceScaling(2.0, "fan_in", "truncated_normal", seed=3)),
+        (
+            {
+                "class_name": "VarianceScaling",
+                "config": {
+                    "scale": 1.0,
+                    "mode": "fan_avg",
+                    "distribution": "uniform",
+                    "seed": None,
+                },
+            },
+            initializers.VarianceScaling(1.0, "fan_avg", "uniform"),
+        ),
+        (
+            {
+                "class_name": "VarianceScaling",
+                "config": {"scale": 2.0, "mode": "fan_in", "distribution": "normal", "seed": 3},
+            },
+            initializers.VarianceScaling(2.0, "fan_in", "truncated_normal", seed=3),
+        ),
         # Keras 3.
-        ({"module": "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": None},
-          "registered_name": None}, initializers.GlorotUniform()),
-        ({"module": "keras.initializers", "class_name": "RandomNormal",
-          "config": {"mean": 0.0, "stddev": 0.1, "seed": 5}, "registered_name": None},
-         initializers.RandomNormal(stddev=0.1, seed=5)),
-        ({"class_name": "Orthogonal", "config": {"gain": 1.0, "seed": None}}, initializers.Orthogonal()),
+        (
+            {
+                "module": "keras.initializers",
+                "class_name": "GlorotUniform",
+                "config": {"seed": None},
+                "registered_name": None,
+            },
+            initializers.GlorotUniform(),
+        ),
+        (
+            {
+                "module": "keras.initializers",
+                "class_name": "RandomNormal",
+                "config": {"mean": 0.0, "stddev": 0.1, "seed": 5},
+                "registered_name": None,
+            },
+            initializers.RandomNormal(stddev=0.1, seed=5),
+        ),
+        (
+            {"class_name": "Orthogonal", "config": {"gain": 1.0, "seed": None}},
+            initializers.Orthogonal(),
+        ),
         ({"class_name": "Zeros", "config": {}}, initializers.Zeros()),
     ],
 )
@@ -136,9 +212,16 @@ def test_keras_2_and_keras_3_configs_deserialize(config, expected):
     assert initializers.get(config) == expected
 
 
-@pytest.mark.parametrize("init", [initializers.Constant(2.0), initializers.HeNormal(seed=1),
-                                  initializers.VarianceScaling(0.5, "fan_out", "uniform"),
-                                  initializers.Identity(3.0), initializers.TruncatedNormal(1.0, 0.5)])
+@pytest.mark.parametrize(
+    "init",
+    [
+        initializers.Constant(2.0),
+        initializers.HeNormal(seed=1),
+        initializers.VarianceScaling(0.5, "fan_out", "uniform"),
+        initializers.Identity(3.0),
+        initializers.TruncatedNormal(1.0, 0.5),
+    ],
+)
 def test_serialize_and_deserialize_round_trip_through_json(init):
     config = json.loads(json.dumps(initializers.serialize(init)))
     assert config["class_name"] == type(init).__name__
@@ -146,32 +229,62 @@ def test_serialize_and_deserialize_round_trip_through_json(init):
 
 
 def test_an_unknown_class_name_is_refused_naming_the_argument_and_the_class():
-    with pytest.raises(ValueError, match=r"Dense 'd': kernel_initializer: Unknown initializer 'GlorotUnifrom'. Did you mean 'GlorotUniform'\?"):
+    with pytest.raises(
+        ValueError,
+        match=r"Dense 'd': kernel_initializer: Unknown initializer 'GlorotUnifrom'. Did "
+        r"you mean 'GlorotUniform'\?",
+    ):
         Dense(2, kernel_initializer={"class_name": "GlorotUnifrom", "config": {}}, name="d")
 
 
 def test_a_class_name_of_another_kind_is_never_ignored():
     with pytest.raises(ValueError, match=r"kernel_initializer: Unknown initializer 'MaxNorm'"):
-        Dense(2, kernel_initializer={"class_name": "MaxNorm", "config": {"max_value": 2}}, name="d2")
+        Dense(
+            2, kernel_initializer={"class_name": "MaxNorm", "config": {"max_value": 2}}, name="d2"
+        )
 
 
 def test_a_config_with_a_wrong_key_is_a_type_error_naming_the_class():
-    with pytest.raises(TypeError, match=r"Dense 'd3': kernel_initializer: Cannot build initializer 'RandomNormal' from config"):
-        Dense(2, kernel_initializer={"class_name": "RandomNormal", "config": {"stdev": 1.0}}, name="d3")
+    with pytest.raises(
+        TypeError,
+        match=r"Dense 'd3': kernel_initializer: "
+        r"Cannot build initializer 'RandomNormal' from config",
+    ):
+        Dense(
+            2,
+            kernel_initializer={"class_name": "RandomNormal", "config": {"stdev": 1.0}},
+            name="d3",
+        )
 
 
 def test_bad_initializer_arguments_are_refused():
-    with pytest.raises(ValueError, match=r"VarianceScaling: mode must be one of 'fan_in', 'fan_out', 'fan_avg', received 'fan'"):
+    with pytest.raises(
+        ValueError,
+        match=r"VarianceScaling: mode must be one of 'fan_in', 'fan_out', 'fan_avg', "
+        r"received 'fan'",
+    ):
         initializers.VarianceScaling(mode="fan")
-    with pytest.raises(ValueError, match=r"VarianceScaling: scale must be a finite number > 0, received 0"):
+    with pytest.raises(
+        ValueError, match=r"VarianceScaling: scale must be a finite number > 0, received 0"
+    ):
         initializers.VarianceScaling(scale=0)
-    with pytest.raises(ValueError, match=r"RandomUniform: maxval must be a finite number >= 1, received 0"):
+    with pytest.raises(
+        ValueError, match=r"RandomUniform: maxval must be a finite number >= 1, received 0"
+    ):
         initializers.RandomUniform(minval=1, maxval=0)
-    with pytest.raises(TypeError, match=r"GlorotUniform: seed must be a non-negative integer or None, received '1'"):
+    with pytest.raises(
+        TypeError, match=r"GlorotUniform: seed must be a non-negative integer or None, received '1'"
+    ):
         initializers.GlorotUniform(seed="1")
-    with pytest.raises(TypeError, match=r"initializer must be a name, an Initializer or a function, received None"):
+    with pytest.raises(
+        TypeError, match=r"initializer must be a name, an Initializer or a function, received None"
+    ):
         initializers.get(None)
-    with pytest.raises(TypeError, match=r"Expected an initializer: a name, a config dict, an Initializer or a function, received 3"):
+    with pytest.raises(
+        TypeError,
+        match=r"Expected an initializer: a name, a config dict, an Initializer or a "
+        r"function, received 3",
+    ):
         initializers.get(3)
 
 

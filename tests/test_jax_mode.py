@@ -20,8 +20,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _dropout_model(seed=1):
-    model = Sequential([Dense(8, input_shape=(4,), kernel_initializer="ones"),
-                        Dropout(0.5, seed=seed)])
+    model = Sequential(
+        [Dense(8, input_shape=(4,), kernel_initializer="ones"), Dropout(0.5, seed=seed)]
+    )
     model.compile("sgd", "mse", mode="JAX")
     return model
 
@@ -64,11 +65,13 @@ def test_jax_mode_symbolic_phase_switch():
 
 
 def test_jax_mode_trains_a_dropconnect_gru_and_compiles_one_graph_per_batch_shape():
-    model = Sequential([
-        Embedding(11, 4, input_length=6),
-        DropConnect(GRU(8, return_sequences=True), 0.3, weights=["recurrent_kernel"], seed=3),
-        Dense(11, activation="softmax"),
-    ])
+    model = Sequential(
+        [
+            Embedding(11, 4, input_length=6),
+            DropConnect(GRU(8, return_sequences=True), 0.3, weights=["recurrent_kernel"], seed=3),
+            Dense(11, activation="softmax"),
+        ]
+    )
     model.compile("adam", "sparse_categorical_crossentropy", mode="JAX")
     rng = np.random.default_rng(0)
     x = rng.integers(0, 11, (10, 6)).astype("int32")
@@ -124,9 +127,19 @@ print(jax.config.jax_enable_x64)
 
 def test_a_float64_model_compiled_first_leaves_jax_in_32_bits():
     """PyTensor's JAX dispatch sets the x64 flag from floatX when first imported."""
-    env = {**os.environ, "KERASQUE_JAX_CACHE": "0",
-           "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))}
-    proc = subprocess.run([sys.executable, "-c", _FLOAT64_FIRST], capture_output=True,
-                          text=True, env=env, cwd=ROOT, timeout=120, check=False)
+    env = {
+        **os.environ,
+        "KERASQUE_JAX_CACHE": "0",
+        "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")])),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", _FLOAT64_FIRST],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.split() == ["False"]

@@ -23,12 +23,43 @@ KERAS2 = os.path.join(DATA, "keras2")
 
 # One line per layer type kerasque has: the golden model that exercises it.
 GOLDEN = [
-    "dense", "activation", "flatten", "dropout", "gaussian_noise", "gaussian_dropout",
-    "spatial_dropout1d", "batch_normalization", "embedding", "embedding_mask_gru", "gru",
-    "gru_reset_before", "gru_backwards", "time_distributed", "concatenate", "add", "two_input",
-    "masking_gru", "reshape", "permute", "repeat_vector", "subtract", "multiply", "average",
-    "maximum", "minimum", "dot", "leaky_relu", "prelu", "elu", "relu", "softmax",
-    "alpha_dropout", "lstm", "simple_rnn", "bidirectional", "masking",
+    "dense",
+    "activation",
+    "flatten",
+    "dropout",
+    "gaussian_noise",
+    "gaussian_dropout",
+    "spatial_dropout1d",
+    "batch_normalization",
+    "embedding",
+    "embedding_mask_gru",
+    "gru",
+    "gru_reset_before",
+    "gru_backwards",
+    "time_distributed",
+    "concatenate",
+    "add",
+    "two_input",
+    "masking_gru",
+    "reshape",
+    "permute",
+    "repeat_vector",
+    "subtract",
+    "multiply",
+    "average",
+    "maximum",
+    "minimum",
+    "dot",
+    "leaky_relu",
+    "prelu",
+    "elu",
+    "relu",
+    "softmax",
+    "alpha_dropout",
+    "lstm",
+    "simple_rnn",
+    "bidirectional",
+    "masking",
 ]
 WEIGHTS_ONLY = ["dense", "gru", "two_input", "batch_normalization", "time_distributed"]
 
@@ -65,7 +96,7 @@ def test_keras2_file_loads_with_its_gru_and_optimizer_state(name):
     state = model.optimizer.get_weights()
     assert int(state[0]) == 3
     n = len(model.trainable_weights)
-    for mine, theirs in zip(state[1:], saved[1:1 + 2 * n]):  # ms, vs; 2.2.4's vhats dropped
+    for mine, theirs in zip(state[1:], saved[1 : 1 + 2 * n]):  # ms, vs; 2.2.4's vhats dropped
         np.testing.assert_array_equal(mine, theirs)
 
 
@@ -108,7 +139,9 @@ def test_keras3_hard_sigmoid_is_refused_naming_layer_key_and_value(tmp_path):
     def edit(layers):
         layers[1]["config"]["recurrent_activation"] = "hard_sigmoid"
 
-    with pytest.raises(ValueError, match=r"'gru[_0-9]*' \(GRU\).*recurrent_activation='hard_sigmoid'"):
+    with pytest.raises(
+        ValueError, match=r"'gru[_0-9]*' \(GRU\).*recurrent_activation='hard_sigmoid'"
+    ):
         load_model(_edited(tmp_path, "gru_reset_before", edit))
 
 
@@ -147,12 +180,14 @@ def test_skip_mismatch_skips_layers_of_other_shapes_with_a_warning():
     from kerasque.models import Sequential
     from kerasque.saving import load_weights
 
-    model = Sequential([Dense(4, activation="relu", input_shape=(6,), name="dense"),
-                        Dense(5, name="dense_1")])
+    model = Sequential(
+        [Dense(4, activation="relu", input_shape=(6,), name="dense"), Dense(5, name="dense_1")]
+    )
     before = model.get_weights()
     with pytest.warns(UserWarning, match=r"Skipping weight .*layer 'dense_1'"):
-        load_weights(model, os.path.join(KERAS3, "dense.legacy_weights.h5"), by_name=True,
-                     skip_mismatch=True)
+        load_weights(
+            model, os.path.join(KERAS3, "dense.legacy_weights.h5"), by_name=True, skip_mismatch=True
+        )
     np.testing.assert_array_equal(model.get_weights()[2], before[2])
     assert not np.array_equal(model.get_weights()[0], before[0])
 
@@ -197,5 +232,7 @@ def test_a_weight_of_the_wrong_shape_is_refused_naming_it(tmp_path):
         group = f["model_weights/dense/sequential/dense"]
         del group["kernel"]
         group["kernel"] = np.zeros((7, 4), dtype="float32")
-    with pytest.raises(ValueError, match=r"kernel.*the model expects shape \(6, 4\), the file holds shape \(7, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"kernel.*the model expects shape \(6, 4\), the file holds shape \(7, 4\)"
+    ):
         load_model(path)

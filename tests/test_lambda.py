@@ -41,7 +41,9 @@ def test_the_output_shape_is_worked_out_from_the_function():
 
 def test_an_explicit_output_shape_excludes_the_batch_axis_and_a_function_gets_the_full_shape():
     assert Lambda(lambda x: x, output_shape=(3,))(Input(shape=(3,))).shape == (None, 3)
-    assert Lambda(lambda x: x[:, :1], output_shape=lambda s: (s[0], 1))(Input(shape=(3,))).shape == (None, 1)
+    assert Lambda(lambda x: x[:, :1], output_shape=lambda s: (s[0], 1))(
+        Input(shape=(3,))
+    ).shape == (None, 1)
     with pytest.raises(TypeError, match=r"output_shape must be a tuple of positive ints"):
         Lambda(lambda x: x, output_shape=(0.5,))
 
@@ -61,8 +63,10 @@ def test_the_function_receives_the_mask_and_the_mask_argument_sets_the_output_ma
     ids = np.array([[1, 2, 0], [3, 0, 0]])
     inp = Input(shape=(3,), dtype="int32")
     emb = Embedding(5, 2, mask_zero=True)
-    counted = Lambda(lambda x, mask: pt.sum(pt.cast(mask, x.dtype), axis=1, keepdims=True) + 0 * x[:, 0, :1],
-                     output_shape=(1,))(emb(inp))
+    counted = Lambda(
+        lambda x, mask: pt.sum(pt.cast(mask, x.dtype), axis=1, keepdims=True) + 0 * x[:, 0, :1],
+        output_shape=(1,),
+    )(emb(inp))
     np.testing.assert_allclose(Model(inp, counted).predict(ids), [[2], [1]])
     passes = Lambda(lambda x: x, mask=lambda inputs, mask: mask)
     x = pt.tensor3("x")
@@ -77,7 +81,10 @@ def test_the_function_receives_the_training_flag():
 
 
 def test_a_failing_function_names_the_layer_and_asks_for_output_shape():
-    with pytest.raises(ValueError, match=r"Layer 'bad' \(Lambda\) could not work out its output shape .* ZeroDivisionError"):
+    with pytest.raises(
+        ValueError,
+        match=r"Layer 'bad' \(Lambda\) could not work out its output shape .* ZeroDivisionError",
+    ):
         Lambda(lambda x: 1 / 0, name="bad")(Input(shape=(3,)))
 
 
@@ -112,8 +119,11 @@ def test_loading_refuses_to_rebuild_a_function_that_is_not_in_custom_objects(tmp
     model = _model(Lambda(recording, name="rec"))
     model.save(tmp_path / "m.h5")
     CALLS.clear()
-    with pytest.raises(ValueError, match=r"Lambda 'rec': its function 'recording' is not among the custom objects. "
-                                         r"Pass custom_objects=\{'recording': recording\} .* or load with safe_mode=False"):
+    with pytest.raises(
+        ValueError,
+        match=r"Lambda 'rec': its function 'recording' is not among the custom objects. "
+        r"Pass custom_objects=\{'recording': recording\} .* or load with safe_mode=False",
+    ):
         load_model(tmp_path / "m.h5")
     assert CALLS == []
 
@@ -121,8 +131,11 @@ def test_loading_refuses_to_rebuild_a_function_that_is_not_in_custom_objects(tmp
 def test_loading_refuses_a_python_lambda_in_safe_mode(tmp_path):
     model = _model(Lambda(lambda x: x + 1, name="anon"))
     model.save(tmp_path / "m.h5")
-    with pytest.raises(ValueError, match=r"Lambda 'anon': its function '<lambda>' is stored as Python bytecode, "
-                                         r"and rebuilding it would run code from the file"):
+    with pytest.raises(
+        ValueError,
+        match=r"Lambda 'anon': its function '<lambda>' is stored as Python bytecode, "
+        r"and rebuilding it would run code from the file",
+    ):
         load_model(tmp_path / "m.h5")
 
 
@@ -142,16 +155,28 @@ def test_with_safe_mode_off_the_function_is_rebuilt_from_the_bytecode(tmp_path):
 
 def test_a_keras_2_lambda_config_is_read_and_kept_safe():
     code = codecs.encode(marshal.dumps((lambda x: x * 3).__code__), "base64").decode("ascii")
-    keras2 = {"name": "lambda_k2", "trainable": True, "function": [code, None, None],
-              "function_type": "lambda", "module": __name__, "output_shape": None,
-              "output_shape_type": "raw", "arguments": {}}
+    keras2 = {
+        "name": "lambda_k2",
+        "trainable": True,
+        "function": [code, None, None],
+        "function_type": "lambda",
+        "module": __name__,
+        "output_shape": None,
+        "output_shape_type": "raw",
+        "arguments": {},
+    }
     with pytest.raises(ValueError, match=r"stored as Python bytecode"):
         Lambda.from_config(dict(keras2))
     with safe_mode_scope(False):
         layer = Lambda.from_config(dict(keras2))
     np.testing.assert_allclose(_model(layer).predict(X), 3 * X)
-    named = {"name": "lambda_k2n", "function": "scaled_sum", "function_type": "function",
-             "module": __name__, "arguments": {"factor": 1.0}}
+    named = {
+        "name": "lambda_k2n",
+        "function": "scaled_sum",
+        "function_type": "function",
+        "module": __name__,
+        "arguments": {"factor": 1.0},
+    }
     from kerasque.saving.serialization import custom_object_scope
 
     with custom_object_scope({"scaled_sum": scaled_sum}):

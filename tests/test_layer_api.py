@@ -30,7 +30,9 @@ def test_a_shared_layer_asks_for_a_node_index():
     assert layer.input_shape == (None, 4)  # every call saw the same shape
     with pytest.raises(AttributeError, match=r"called 2 times.*use get_input_at\(node_index\)"):
         _ = layer.input
-    with pytest.raises(ValueError, match=r"has 2 inbound node\(s\); asked for the output at node index 5"):
+    with pytest.raises(
+        ValueError, match=r"has 2 inbound node\(s\); asked for the output at node index 5"
+    ):
         layer.get_output_at(5)
     assert ya is not yb
 
@@ -143,7 +145,9 @@ def test_setting_trainable_after_compile_warns_that_a_recompile_is_needed():
     layer = Dense(2)
     model = Sequential([Input(shape=(3,)), layer])
     model.compile("sgd", "mse")
-    with pytest.warns(UserWarning, match=r"after model 'sequential_\d+' was compiled; call compile"):
+    with pytest.warns(
+        UserWarning, match=r"after model 'sequential_\d+' was compiled; call compile"
+    ):
         layer.trainable = False
     with pytest.warns(UserWarning, match=r"was compiled"):
         model.trainable = False
@@ -189,9 +193,14 @@ def test_input_spec_takes_keras_fields_and_one_spec_per_input():
 
     layer = Pair(name="pair")
     assert layer([Input(shape=(3,)), Input(shape=(3,))]).shape == (None, 3)
-    with pytest.raises(ValueError, match=r"'pair' \(Pair\) expects input with at most 2 dimensions"):
+    with pytest.raises(
+        ValueError, match=r"'pair' \(Pair\) expects input with at most 2 dimensions"
+    ):
         layer([Input(shape=(3, 2)), Input(shape=(3,))])
-    with pytest.raises(ValueError, match=r"expects input with shape \(None, 3\), received input of shape \(None, 4\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"expects input with shape \(None, 3\), received input of shape \(None, 4\)",
+    ):
         layer([Input(shape=(3,)), Input(shape=(4,))])
     with pytest.raises(ValueError, match=r"expects 2 inputs, received 1"):
         layer(Input(shape=(3,)))

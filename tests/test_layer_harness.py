@@ -1,4 +1,4 @@
-"""Every layer of kerasque.layers passes ``layer_test`` (Keras's harness), and the harness catches lies."""
+"""Every layer of kerasque.layers passes ``layer_test`` (Keras's harness), which catches lies."""
 
 import numpy as np
 import pytest
@@ -21,17 +21,27 @@ CASES = {
     "Average": ({}, [(2, 3), (2, 3)], {}),
     "BatchNormalization": ({"momentum": 0.9, "gamma_regularizer": "l2"}, (3, 4), {}),
     "Concatenate": ({"axis": 1}, [(2, 2, 3), (2, 1, 3)], {}),
-    "Dense": ({"units": 3, "kernel_regularizer": "l2", "kernel_constraint": "max_norm"}, (2, 4), {}),
+    "Dense": (
+        {"units": 3, "kernel_regularizer": "l2", "kernel_constraint": "max_norm"},
+        (2, 4),
+        {},
+    ),
     "Dot": ({"axes": (1, 2), "normalize": True}, [(2, 4), (2, 3, 4)], {}),
     "Dropout": ({"rate": 0.5, "noise_shape": (None, 1, None), "seed": 1}, (2, 3, 4), {}),
     "ELU": ({"alpha": 0.5}, (2, 3), {}),
-    "Embedding": ({"input_dim": 10, "output_dim": 3, "mask_zero": True, "input_length": 4}, (2, 4),
-                  {"input_dtype": "int32", "expected_output_dtype": "float32"}),
+    "Embedding": (
+        {"input_dim": 10, "output_dim": 3, "mask_zero": True, "input_length": 4},
+        (2, 4),
+        {"input_dtype": "int32", "expected_output_dtype": "float32"},
+    ),
     "Flatten": ({"data_format": "channels_first"}, (2, 3, 4), {}),
     "GaussianDropout": ({"rate": 0.3, "seed": 1}, (2, 3), {}),
     "GaussianNoise": ({"stddev": 0.3, "seed": 1}, (2, 3), {}),
-    "Lambda": ({"function": _twice_plus, "arguments": {"offset": 1.0}}, (2, 3),
-               {"custom_objects": {"_twice_plus": _twice_plus}}),
+    "Lambda": (
+        {"function": _twice_plus, "arguments": {"offset": 1.0}},
+        (2, 3),
+        {"custom_objects": {"_twice_plus": _twice_plus}},
+    ),
     "LeakyReLU": ({"negative_slope": 0.2}, (2, 3), {}),
     "Masking": ({"mask_value": 0.0}, (2, 3, 4), {}),
     "Maximum": ({}, [(2, 3), (2, 1)], {}),
@@ -45,21 +55,32 @@ CASES = {
     "Softmax": ({"axis": 1}, (2, 3, 4), {}),
     "SpatialDropout1D": ({"rate": 0.2, "seed": 1}, (2, 3, 4), {}),
     "SpatialDropout2D": ({"rate": 0.2, "seed": 1}, (2, 3, 3, 2), {}),
-    "SpatialDropout3D": ({"rate": 0.2, "data_format": "channels_first", "seed": 1},
-                         (2, 2, 2, 2, 2), {}),
+    "SpatialDropout3D": (
+        {"rate": 0.2, "data_format": "channels_first", "seed": 1},
+        (2, 2, 2, 2, 2),
+        {},
+    ),
     "Subtract": ({}, [(2, 3), (2, 3)], {}),
     "ThresholdedReLU": ({"theta": 2.0}, (2, 3), {}),
 }
 # Layers of the recurrent area (rnn/, recurrent, wrappers, time_distributed) have their own tests.
-RECURRENT_MODULES = ("kerasque.layers.rnn", "kerasque.layers.recurrent",
-                     "kerasque.layers.wrappers", "kerasque.layers.time_distributed")
+RECURRENT_MODULES = (
+    "kerasque.layers.rnn",
+    "kerasque.layers.recurrent",
+    "kerasque.layers.wrappers",
+    "kerasque.layers.time_distributed",
+)
 BASES = {"Layer", "InputLayer", "Wrapper", "StochasticLayer"}
 
 
 def test_every_exported_layer_of_this_area_has_a_harness_case():
-    exported = {n for n, obj in vars(layers).items()
-                if isinstance(obj, type) and issubclass(obj, Layer)
-                and not obj.__module__.startswith(RECURRENT_MODULES)}
+    exported = {
+        n
+        for n, obj in vars(layers).items()
+        if isinstance(obj, type)
+        and issubclass(obj, Layer)
+        and not obj.__module__.startswith(RECURRENT_MODULES)
+    }
     assert "Dense" in exported and "GRU" not in exported
     assert exported - BASES - set(CASES) == set()
 
@@ -73,7 +94,9 @@ def test_layer_passes_the_harness(name):
 
 def test_harness_checks_values_against_an_expected_output():
     x = np.arange(6, dtype="float32").reshape(2, 3)
-    layer_test(layers.ReLU, {"threshold": 2.0}, input_data=x, expected_output=np.where(x >= 2, x, 0))
+    layer_test(
+        layers.ReLU, {"threshold": 2.0}, input_data=x, expected_output=np.where(x >= 2, x, 0)
+    )
     with pytest.raises(AssertionError, match="output vs expected_output"):
         layer_test(layers.ReLU, {}, input_data=x, expected_output=x + 1)
 
@@ -100,14 +123,20 @@ class ForgetfulConfig(Layer):
 
 
 def test_harness_catches_a_layer_whose_output_shape_lies():
-    with pytest.raises(AssertionError, match=r"predicted output: shape \(2, 3\) does not match \(None, 5\)"):
+    with pytest.raises(
+        AssertionError, match=r"predicted output: shape \(2, 3\) does not match \(None, 5\)"
+    ):
         layer_test(LyingShape, input_shape=(2, 3))
 
 
 def test_harness_catches_a_config_that_loses_an_argument():
     with pytest.raises(AssertionError, match="rebuilt from its config"):
-        layer_test(ForgetfulConfig, {"factor": 3.0}, input_shape=(2, 3),
-                   custom_objects={"ForgetfulConfig": ForgetfulConfig})
+        layer_test(
+            ForgetfulConfig,
+            {"factor": 3.0},
+            input_shape=(2, 3),
+            custom_objects={"ForgetfulConfig": ForgetfulConfig},
+        )
 
 
 def test_keras_2s_test_helpers_are_there():

@@ -38,7 +38,10 @@ def test_dense_gradient_matches_finite_differences():
     rng = np.random.default_rng(0)
     pytensor.gradient.verify_grad(
         lambda k, x: pt.sum(layer.call(x, kernel=k) ** 2),
-        [rng.normal(size=(4, 3)), rng.normal(size=(2, 4))], rng=rng, mode="FAST_COMPILE")
+        [rng.normal(size=(4, 3)), rng.normal(size=(2, 4))],
+        rng=rng,
+        mode="FAST_COMPILE",
+    )
 
 
 def test_activation_and_flatten():
@@ -49,14 +52,20 @@ def test_activation_and_flatten():
     np.testing.assert_allclose(Model(inp, out).predict(x), np.maximum(x.reshape(4, 6), 0))
 
 
-@pytest.mark.parametrize("name", ["relu", "tanh", "sigmoid", "hard_sigmoid", "softmax", "linear", "elu", "softplus"])
+@pytest.mark.parametrize(
+    "name", ["relu", "tanh", "sigmoid", "hard_sigmoid", "softmax", "linear", "elu", "softplus"]
+)
 def test_every_named_activation_matches_numpy(name):
     x = np.linspace(-3, 3, 12).reshape(2, 6)
     ref = {
-        "relu": np.maximum(x, 0), "tanh": np.tanh(x), "sigmoid": 1 / (1 + np.exp(-x)),
+        "relu": np.maximum(x, 0),
+        "tanh": np.tanh(x),
+        "sigmoid": 1 / (1 + np.exp(-x)),
         "hard_sigmoid": np.clip(0.2 * x + 0.5, 0, 1),
-        "softmax": np.exp(x) / np.exp(x).sum(-1, keepdims=True), "linear": x,
-        "elu": np.where(x > 0, x, np.expm1(x)), "softplus": np.log1p(np.exp(x)),
+        "softmax": np.exp(x) / np.exp(x).sum(-1, keepdims=True),
+        "linear": x,
+        "elu": np.where(x > 0, x, np.expm1(x)),
+        "softplus": np.log1p(np.exp(x)),
     }[name]
     v = pt.matrix("v", dtype="float64")
     out = pytensor.function([v], Activation(name)(v), mode="FAST_COMPILE")(x)
@@ -88,21 +97,32 @@ def test_concatenate_and_add_merge_branches():
 
 def test_merge_layers_refuse_mismatched_shapes():
     a, b = Input(shape=(2,)), Input(shape=(3,))
-    with pytest.raises(ValueError, match=r"\(Add\) needs inputs of one shape, received shapes \[\(None, 2\), \(None, 3\)\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"\(Add\) needs inputs of one shape, received shapes \[\(None, 2\), \(None, 3\)\]",
+    ):
         Add()([a, b])
     with pytest.raises(ValueError, match="expects a list of at least 2 inputs"):
         Concatenate()([a])
 
 
 def test_unknown_activation_and_initializer_names_list_valid_names():
-    with pytest.raises(ValueError, match=r"Unknown activation 'rleu'. Did you mean 'relu'\?.*Valid names are"):
+    with pytest.raises(
+        ValueError, match=r"Unknown activation 'rleu'. Did you mean 'relu'\?.*Valid names are"
+    ):
         Dense(2, activation="rleu")
-    with pytest.raises(ValueError, match=r"Unknown initializer 'glorot'.*Valid names are:.*'he_normal'"):
+    with pytest.raises(
+        ValueError, match=r"Unknown initializer 'glorot'.*Valid names are:.*'he_normal'"
+    ):
         Dense(2, kernel_initializer="glorot")
 
 
 def test_unknown_keyword_is_a_type_error_suggesting_the_close_name():
-    with pytest.raises(TypeError, match=r"Dense got an unexpected keyword argument 'input_shap'. Did you mean 'input_shape'\?"):
+    with pytest.raises(
+        TypeError,
+        match=r"Dense got an unexpected keyword argument 'input_shap'. "
+        r"Did you mean 'input_shape'\?",
+    ):
         Dense(2, input_shap=(3,))
 
 
@@ -115,12 +135,28 @@ def test_layer_refuses_an_input_of_the_wrong_width():
     inp = Input(shape=(4,))
     layer = Dense(2)
     layer(inp)
-    with pytest.raises(ValueError, match=r"Layer 'dense_\d+' \(Dense\) expects input with size 4 on axis -1, received input of shape \(None, 5\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"Layer 'dense_\d+' \(Dense\) expects input with size 4 on axis -1, "
+        r"received input of shape \(None, 5\)",
+    ):
         layer(Input(shape=(5,)))
 
 
-@pytest.mark.parametrize("init", ["glorot_uniform", "glorot_normal", "he_normal", "he_uniform",
-                                  "orthogonal", "zeros", "ones", "uniform", "random_normal"])
+@pytest.mark.parametrize(
+    "init",
+    [
+        "glorot_uniform",
+        "glorot_normal",
+        "he_normal",
+        "he_uniform",
+        "orthogonal",
+        "zeros",
+        "ones",
+        "uniform",
+        "random_normal",
+    ],
+)
 def test_every_named_initializer_gives_the_requested_shape_and_dtype(init):
     w = Dense(5, kernel_initializer=init, input_shape=(4,))
     Sequential([w])
@@ -165,7 +201,9 @@ def test_registered_custom_activation_is_found_by_name():
     def doubled(x):
         return 2 * x
 
-    model = Sequential([Dense(2, activation="doubled", input_shape=(2,), kernel_initializer="ones")])
+    model = Sequential(
+        [Dense(2, activation="doubled", input_shape=(2,), kernel_initializer="ones")]
+    )
     np.testing.assert_allclose(model.predict(np.ones((1, 2))), [[4.0, 4.0]])
 
 

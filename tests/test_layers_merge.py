@@ -29,8 +29,13 @@ def test_elementwise_helpers_match_numpy_on_three_inputs():
     assert all(o.shape == (None, 3) for o in outs)
     got = Model(inputs, outs).predict(arrays)
     a, b, c = arrays
-    refs = [a + b + c, a * b * c, (a + b + c) / 3, np.maximum(np.maximum(a, b), c),
-            np.minimum(np.minimum(a, b), c)]
+    refs = [
+        a + b + c,
+        a * b * c,
+        (a + b + c) / 3,
+        np.maximum(np.maximum(a, b), c),
+        np.minimum(np.minimum(a, b), c),
+    ]
     for out, ref in zip(got, refs):
         np.testing.assert_allclose(out, ref, rtol=1e-6)
 
@@ -52,7 +57,11 @@ def test_a_size_of_one_broadcasts_in_elementwise_merges():
 
 
 def test_elementwise_merges_refuse_shapes_that_do_not_broadcast():
-    with pytest.raises(ValueError, match=r"\(Maximum\) needs inputs of one shape, received shapes \[\(None, 2\), \(None, 3\)\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"\(Maximum\) needs inputs of one shape, "
+        r"received shapes \[\(None, 2\), \(None, 3\)\]",
+    ):
         layers.maximum([Input(shape=(2,)), Input(shape=(3,))])
     with pytest.raises(ValueError, match=r"a lower rank aligns on the last axes"):
         layers.add([Input(shape=(3,)), Input(shape=(3, 2))])
@@ -77,17 +86,25 @@ def test_concatenate_helper_joins_along_the_given_axis():
 @pytest.mark.parametrize("axis", [3, -4, 0, 7])
 def test_a_merge_axis_outside_the_inputs_rank_is_refused_at_call_time(axis):
     layer = layers.Concatenate(axis=axis)  # fine until it sees its inputs
-    with pytest.raises(ValueError, match=rf"\(Concatenate\): axis {axis} is outside the inputs' non-batch axes; inputs of rank 3"):
+    with pytest.raises(
+        ValueError,
+        match=rf"\(Concatenate\): axis {axis} is outside the inputs' non-batch axes; "
+        r"inputs of rank 3",
+    ):
         layer([Input(shape=(2, 3)), Input(shape=(2, 3))])
 
 
 def test_a_dot_axis_outside_the_inputs_rank_is_refused_at_call_time():
-    with pytest.raises(ValueError, match=r"\(Dot\): axes entry 2 is outside the inputs' non-batch axes"):
+    with pytest.raises(
+        ValueError, match=r"\(Dot\): axes entry 2 is outside the inputs' non-batch axes"
+    ):
         layers.Dot(axes=2)([Input(shape=(3,)), Input(shape=(3,))])
 
 
 def test_merge_axes_of_the_wrong_type_are_type_errors():
-    with pytest.raises(TypeError, match=r"Concatenate .*: axis must be an int, received '1' \(str\)"):
+    with pytest.raises(
+        TypeError, match=r"Concatenate .*: axis must be an int, received '1' \(str\)"
+    ):
         layers.Concatenate(axis="1")
     with pytest.raises(TypeError, match=r"Dot .*: axes must be an int"):
         layers.Dot(axes=[1.5, 1])
@@ -142,7 +159,16 @@ def test_merge_masks_keep_a_step_only_where_every_input_keeps_it():
 
 
 def test_lowercase_helpers_live_in_layers_and_layers_merge():
-    for name in ("add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot"):
+    for name in (
+        "add",
+        "subtract",
+        "multiply",
+        "average",
+        "maximum",
+        "minimum",
+        "concatenate",
+        "dot",
+    ):
         assert getattr(layers, name) is getattr(merge, name)
 
 
@@ -151,8 +177,14 @@ def test_helpers_pass_layer_keywords_on():
     assert out.node.layer.name == "total"
 
 
-@pytest.mark.parametrize("layer", [layers.Dot(axes=(1, 2), normalize=True), layers.Concatenate(axis=1),
-                                   layers.Average(name="avg")])
+@pytest.mark.parametrize(
+    "layer",
+    [
+        layers.Dot(axes=(1, 2), normalize=True),
+        layers.Concatenate(axis=1),
+        layers.Average(name="avg"),
+    ],
+)
 def test_merge_configs_round_trip_through_json(layer):
     config = json.loads(json.dumps(layer.get_config()))
     assert type(layer).from_config(config).get_config() == layer.get_config()
@@ -163,8 +195,9 @@ def test_merge_masks_of_any_dtype_count_nonzero_as_kept_and_bad_mask_lists_are_r
     m1, m2 = pt.matrix("m1"), pt.matrix("m2")
     layer = layers.Add(name="adder")
     f = pytensor.function([m1, m2], layer.compute_mask([x, x], [m1, m2]), on_unused_input="ignore")
-    np.testing.assert_array_equal(f(np.array([[0.5, 0.0]], "float32"), np.array([[2.0, 1.0]], "float32")),
-                                  [[True, False]])
+    np.testing.assert_array_equal(
+        f(np.array([[0.5, 0.0]], "float32"), np.array([[2.0, 1.0]], "float32")), [[True, False]]
+    )
     with pytest.raises(ValueError, match=r"'adder' \(Add\): mask must be a list"):
         layer.compute_mask([x, x], m1)
     with pytest.raises(ValueError, match=r"'adder' \(Add\): inputs must be a list"):

@@ -59,7 +59,9 @@ def test_alpha_dropout_draws_a_new_mask_at_every_call():
 
 
 def test_alpha_dropout_with_a_noise_shape_shares_its_mask_along_the_axes_of_size_one():
-    out = _fn(AlphaDropout(0.5, noise_shape=(None, 1, None), seed=5), 3)(np.ones((6, 7, 8), "float32"))
+    out = _fn(AlphaDropout(0.5, noise_shape=(None, 1, None), seed=5), 3)(
+        np.ones((6, 7, 8), "float32")
+    )
     assert np.all(out == out[:, :1, :])
 
 
@@ -107,15 +109,22 @@ def test_spatial_dropout_refuses_an_input_of_the_wrong_rank():
 
 
 def test_a_keras_2_spatial_dropout_config_with_a_null_noise_shape_loads_and_a_real_one_is_refused():
-    layer = SpatialDropout1D.from_config({"name": "sd", "rate": 0.3, "noise_shape": None, "seed": None, "trainable": True})
+    layer = SpatialDropout1D.from_config(
+        {"name": "sd", "rate": 0.3, "noise_shape": None, "seed": None, "trainable": True}
+    )
     assert layer.rate == 0.3
     with pytest.raises(ValueError, match=r"noise shape of a spatial dropout is fixed"):
         SpatialDropout2D(0.3, noise_shape=(None, 1, 1, None))
 
 
-@pytest.mark.parametrize("layer", [AlphaDropout(0.1, noise_shape=(None, 1), seed=2),
-                                   SpatialDropout2D(0.2, data_format="channels_first", seed=3),
-                                   SpatialDropout3D(0.2, seed=4)])
+@pytest.mark.parametrize(
+    "layer",
+    [
+        AlphaDropout(0.1, noise_shape=(None, 1), seed=2),
+        SpatialDropout2D(0.2, data_format="channels_first", seed=3),
+        SpatialDropout3D(0.2, seed=4),
+    ],
+)
 def test_config_round_trips_through_json(layer):
     config = json.loads(json.dumps(layer.get_config()))
     assert type(layer).from_config(config).get_config() == layer.get_config()
@@ -124,8 +133,13 @@ def test_config_round_trips_through_json(layer):
 def test_alpha_dropout_trains_a_selu_network_in_a_sequential():
     from kerasque.layers import Dense
 
-    model = Sequential([Dense(8, activation="selu", kernel_initializer="lecun_normal", input_shape=(4,)),
-                        AlphaDropout(0.1, seed=1), Dense(1)])
+    model = Sequential(
+        [
+            Dense(8, activation="selu", kernel_initializer="lecun_normal", input_shape=(4,)),
+            AlphaDropout(0.1, seed=1),
+            Dense(1),
+        ]
+    )
     model.compile("sgd", "mse")
     x = np.random.rand(32, 4).astype("float32")
     y = x.sum(axis=1, keepdims=True)

@@ -54,11 +54,19 @@ def test_reshape_works_out_its_minus_one_and_matches_numpy():
 
 
 def test_reshape_refuses_a_target_that_does_not_hold_the_input():
-    with pytest.raises(ValueError, match=r"\(Reshape\) cannot reshape input of shape \(None, 3, 4\) \(12 values per sample\) to target_shape \(5, -1\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"\(Reshape\) cannot reshape input of shape \(None, 3, 4\) \(12 values per "
+        r"sample\) to target_shape \(5, -1\)",
+    ):
         Reshape((5, -1))(Input(shape=(3, 4)))
-    with pytest.raises(ValueError, match=r"target_shape must hold positive ints and at most one -1"):
+    with pytest.raises(
+        ValueError, match=r"target_shape must hold positive ints and at most one -1"
+    ):
         Reshape((-1, -1))
-    with pytest.raises(TypeError, match=r"target_shape must be a tuple of ints, received \(2.5, 2\)"):
+    with pytest.raises(
+        TypeError, match=r"target_shape must be a tuple of ints, received \(2.5, 2\)"
+    ):
         Reshape((2.5, 2))
 
 
@@ -72,7 +80,9 @@ def test_permute_counts_axes_from_one_and_matches_numpy():
     model = Sequential([Permute((3, 1, 2), input_shape=(3, 4, 5))])
     assert model.outputs[0].shape == (None, 5, 3, 4)
     np.testing.assert_array_equal(model.predict(x), x.transpose(0, 3, 1, 2))
-    with pytest.raises(ValueError, match=r"dims must be a permutation of 1..2 .* received \(0, 1\)"):
+    with pytest.raises(
+        ValueError, match=r"dims must be a permutation of 1..2 .* received \(0, 1\)"
+    ):
         Permute((0, 1))
 
 
@@ -81,18 +91,25 @@ def test_repeat_vector_repeats_each_sample():
     model = Sequential([RepeatVector(3, input_shape=(4,))])
     assert model.outputs[0].shape == (None, 3, 4)
     np.testing.assert_array_equal(model.predict(x), np.repeat(x[:, None], 3, axis=1))
-    with pytest.raises(ValueError, match=r"RepeatVector .*: n must be a positive integer, received 0"):
+    with pytest.raises(
+        ValueError, match=r"RepeatVector .*: n must be a positive integer, received 0"
+    ):
         RepeatVector(0)
 
 
 def test_flatten_channels_first_moves_channels_last_before_flattening():
     x = RNG.standard_normal((2, 3, 4, 5)).astype("float32")
     inp = Input(shape=(3, 4, 5))
-    first, last = Flatten(data_format="channels_first")(inp), Flatten(data_format="channels_last")(inp)
+    first, last = (
+        Flatten(data_format="channels_first")(inp),
+        Flatten(data_format="channels_last")(inp),
+    )
     out_first, out_last = Model(inp, [first, last]).predict(x)
     np.testing.assert_array_equal(out_first, x.transpose(0, 2, 3, 1).reshape(2, -1))
     np.testing.assert_array_equal(out_last, x.reshape(2, -1))
-    with pytest.raises(ValueError, match=r"data_format must be 'channels_last' or 'channels_first'"):
+    with pytest.raises(
+        ValueError, match=r"data_format must be 'channels_last' or 'channels_first'"
+    ):
         Flatten(data_format="nchw")
 
 
@@ -134,9 +151,13 @@ def test_embedding_input_length_sets_the_input_and_must_agree_with_input_shape()
     assert Embedding(10, 2, input_length=5, input_shape=(None,)).batch_input_shape == (None, None)
     with pytest.raises(ValueError, match=r"input_length=5 contradicts input_shape=\(6,\)"):
         Embedding(10, 2, input_length=5, input_shape=(6,))
-    with pytest.raises(ValueError, match=r"input_length=5 contradicts batch_input_shape=\(None, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"input_length=5 contradicts batch_input_shape=\(None, 4\)"
+    ):
         Embedding(10, 2, input_length=5, batch_input_shape=(None, 4))
-    with pytest.raises(ValueError, match=r"has input_length=5, but received input of shape \(None, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"has input_length=5, but received input of shape \(None, 3\)"
+    ):
         Embedding(10, 2, input_length=5)(Input(shape=(3,), dtype="int32"))
 
 
@@ -145,7 +166,11 @@ def test_embedding_refuses_ids_outside_its_vocabulary_in_every_integer_dtype(dty
     layer = Embedding(10, 2, name="emb")
     layer.check_input_values(np.array([[0, 9]], dtype=dtype))
     too_big = np.array([[1, 10]], dtype=dtype)
-    with pytest.raises(ValueError, match=r"Layer 'emb' \(Embedding\) has input_dim=10, so ids must be in \[0, 10\); received ids from 1 to 10"):
+    with pytest.raises(
+        ValueError,
+        match=r"Layer 'emb' \(Embedding\) has input_dim=10, so ids must be in \[0, 10\); "
+        r"received ids from 1 to 10",
+    ):
         layer.check_input_values(too_big)
 
 
@@ -186,7 +211,9 @@ def test_activity_regularization_records_its_penalty_in_the_forward_pass():
     value = RNG.standard_normal((3, 4)).astype("float32")
     got_out, penalty = pytensor.function([x], [out, fp.losses()[0]])(value)
     np.testing.assert_array_equal(got_out, value)
-    np.testing.assert_allclose(penalty, 0.1 * np.abs(value).sum() + 0.5 * (value**2).sum(), rtol=1e-5)
+    np.testing.assert_allclose(
+        penalty, 0.1 * np.abs(value).sum() + 0.5 * (value**2).sum(), rtol=1e-5
+    )
 
 
 def test_activity_regularization_with_zero_factors_adds_nothing():
@@ -200,12 +227,17 @@ def test_embedding_takes_keras_2s_tuple_input_length_for_ids_of_higher_rank():
     model = Sequential([layer])
     assert model.inputs[0].shape == (None, None, 5) and model.outputs[0].shape == (None, None, 5, 2)
     assert layer.get_config()["input_length"] == [None, 5]
-    with pytest.raises(ValueError, match=r"input_length=\(None, 5\) contradicts input_shape=\(3, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"input_length=\(None, 5\) contradicts input_shape=\(3, 4\)"
+    ):
         Embedding(10, 2, input_length=(None, 5), input_shape=(3, 4))
 
 
 @pytest.mark.parametrize("dtype", ["int64", "uint64"])
 def test_predict_refuses_a_64_bit_id_that_the_int32_input_would_wrap_to_a_valid_one(dtype):
     model = Sequential([Embedding(10, 2, input_length=2, name="emb64")])
-    with pytest.raises(ValueError, match=r"Layer 'emb64' \(Embedding\) has input_dim=10, .* received ids from 1 to 4294967299"):
+    with pytest.raises(
+        ValueError,
+        match=r"Layer 'emb64' \(Embedding\) has input_dim=10, .* received ids from 1 to 4294967299",
+    ):
         model.predict(np.array([[1, 2**32 + 3]], dtype=dtype))

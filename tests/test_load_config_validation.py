@@ -213,13 +213,19 @@ def test_bad_epoch_is_refused(path, value, words):
         load_model(path)
 
 
-@pytest.mark.parametrize("value", [np.nan, -0.1, 0.0, np.inf, "fast"])
+@pytest.mark.parametrize("value", [np.nan, -0.1, np.inf, "fast"])
 def test_bad_learning_rate_is_refused(path, value):
     _set_state_attr(path, "learning_rate", value)
     with pytest.raises(
-        ValueError, match=_pinned(path, "'learning_rate' must be a finite number > 0")
+        ValueError, match=_pinned(path, "'learning_rate' must be a finite number >= 0")
     ):
         load_model(path)
+
+
+def test_a_learning_rate_of_zero_loads_as_saved(path):
+    # A schedule may take the rate to 0 (issue 9: finite and >= 0).
+    _set_state_attr(path, "learning_rate", 0.0)
+    assert float(load_model(path).optimizer.learning_rate) == 0.0
 
 
 SHUFFLE_EDITS = {

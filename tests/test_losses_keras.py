@@ -40,32 +40,49 @@ CASES = {
     "mean_squared_error": (Y_TRUE, Y_PRED, lambda t, p: ((p - t) ** 2).mean(-1)),
     "mean_absolute_error": (Y_TRUE, Y_PRED, lambda t, p: np.abs(p - t).mean(-1)),
     "mean_absolute_percentage_error": (
-        Y_TRUE, Y_PRED, lambda t, p: 100 * (np.abs(t - p) / np.abs(t)).mean(-1)),
+        Y_TRUE,
+        Y_PRED,
+        lambda t, p: 100 * (np.abs(t - p) / np.abs(t)).mean(-1),
+    ),
     "mean_squared_logarithmic_error": (
-        Y_TRUE, Y_PRED, lambda t, p: ((np.log(p + 1) - np.log(t + 1)) ** 2).mean(-1)),
+        Y_TRUE,
+        Y_PRED,
+        lambda t, p: ((np.log(p + 1) - np.log(t + 1)) ** 2).mean(-1),
+    ),
     "squared_hinge": (SIGNS, Y_PRED - 0.5, lambda t, p: (np.maximum(1 - t * p, 0) ** 2).mean(-1)),
     "hinge": (SIGNS, Y_PRED - 0.5, lambda t, p: np.maximum(1 - t * p, 0).mean(-1)),
     "categorical_hinge": (
-        ONEHOT, Y_PRED,
-        lambda t, p: np.maximum(0, ((1 - t) * p).max(-1) - (t * p).sum(-1) + 1)),
+        ONEHOT,
+        Y_PRED,
+        lambda t, p: np.maximum(0, ((1 - t) * p).max(-1) - (t * p).sum(-1) + 1),
+    ),
     "logcosh": (Y_TRUE, Y_PRED * 5, lambda t, p: _logcosh(p - t).mean(-1)),
     "categorical_crossentropy": (ONEHOT, PROBS, lambda t, p: -(t * np.log(p)).sum(-1)),
     "binary_crossentropy": (
-        Y_TRUE, Y_PRED, lambda t, p: -(t * np.log(p) + (1 - t) * np.log(1 - p)).mean(-1)),
-    "kullback_leibler_divergence": (
-        PROBS[::-1], PROBS, lambda t, p: (t * np.log(t / p)).sum(-1)),
+        Y_TRUE,
+        Y_PRED,
+        lambda t, p: -(t * np.log(p) + (1 - t) * np.log(1 - p)).mean(-1),
+    ),
+    "kullback_leibler_divergence": (PROBS[::-1], PROBS, lambda t, p: (t * np.log(t / p)).sum(-1)),
     "poisson": (Y_TRUE, Y_PRED, lambda t, p: (p - t * np.log(p + EPS)).mean(-1)),
     "cosine_proximity": (
-        Y_TRUE, Y_PRED,
-        lambda t, p: -(t * p).sum(-1) / np.linalg.norm(t, axis=-1) / np.linalg.norm(p, axis=-1)),
+        Y_TRUE,
+        Y_PRED,
+        lambda t, p: -(t * p).sum(-1) / np.linalg.norm(t, axis=-1) / np.linalg.norm(p, axis=-1),
+    ),
 }
 
 ALIASES = {
-    "mse": "mean_squared_error", "MSE": "mean_squared_error",
-    "mae": "mean_absolute_error", "MAE": "mean_absolute_error",
-    "mape": "mean_absolute_percentage_error", "MAPE": "mean_absolute_percentage_error",
-    "msle": "mean_squared_logarithmic_error", "MSLE": "mean_squared_logarithmic_error",
-    "kld": "kullback_leibler_divergence", "KLD": "kullback_leibler_divergence",
+    "mse": "mean_squared_error",
+    "MSE": "mean_squared_error",
+    "mae": "mean_absolute_error",
+    "MAE": "mean_absolute_error",
+    "mape": "mean_absolute_percentage_error",
+    "MAPE": "mean_absolute_percentage_error",
+    "msle": "mean_squared_logarithmic_error",
+    "MSLE": "mean_squared_logarithmic_error",
+    "kld": "kullback_leibler_divergence",
+    "KLD": "kullback_leibler_divergence",
     "cosine": "cosine_proximity",
 }
 
@@ -109,8 +126,11 @@ def test_sparse_categorical_crossentropy_takes_ids_per_sample_and_per_step():
 
 def test_crossentropy_rescales_probabilities_and_clips_like_keras():
     unnormalized = PROBS * 3.0
-    np.testing.assert_allclose(_eval(losses.categorical_crossentropy, ONEHOT, unnormalized),
-                               -(ONEHOT * np.log(PROBS)).sum(-1), rtol=1e-6)
+    np.testing.assert_allclose(
+        _eval(losses.categorical_crossentropy, ONEHOT, unnormalized),
+        -(ONEHOT * np.log(PROBS)).sum(-1),
+        rtol=1e-6,
+    )
     # Certain and wrong: each entry costs -log(epsilon), not infinity.
     wrong = _eval(losses.binary_crossentropy, np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]))
     assert wrong[0] == pytest.approx(-np.log(EPS), rel=1e-5)
@@ -120,11 +140,15 @@ def test_from_logits_matches_softmax_and_sigmoid_of_the_logits():
     z = RNG.normal(size=(2, 4)) * 3
     np.testing.assert_allclose(
         _eval(losses.categorical_crossentropy, ONEHOT, z, from_logits=True),
-        -(ONEHOT * _log_softmax(z)).sum(-1), rtol=1e-6)
+        -(ONEHOT * _log_softmax(z)).sum(-1),
+        rtol=1e-6,
+    )
     sig = 1 / (1 + np.exp(-z))
     np.testing.assert_allclose(
         _eval(losses.binary_crossentropy, Y_TRUE, z, from_logits=True),
-        -(Y_TRUE * np.log(sig) + (1 - Y_TRUE) * np.log(1 - sig)).mean(-1), rtol=1e-6)
+        -(Y_TRUE * np.log(sig) + (1 - Y_TRUE) * np.log(1 - sig)).mean(-1),
+        rtol=1e-6,
+    )
 
 
 def test_keras3_loss_classes_reduce_and_give_per_sample_functions():
@@ -134,10 +158,15 @@ def test_keras3_loss_classes_reduce_and_give_per_sample_functions():
     np.testing.assert_allclose(_eval(losses.get(loss), ONEHOT, z), per_sample, rtol=1e-6)
     np.testing.assert_allclose(_eval(loss, ONEHOT, z), per_sample.mean(), rtol=1e-6)
     summed = losses.MeanSquaredError(reduction="sum")
-    np.testing.assert_allclose(_eval(summed, Y_TRUE, Y_PRED), ((Y_PRED - Y_TRUE) ** 2).mean(-1).sum())
+    np.testing.assert_allclose(
+        _eval(summed, Y_TRUE, Y_PRED), ((Y_PRED - Y_TRUE) ** 2).mean(-1).sum()
+    )
     assert losses.TARGETS.get(losses.get(losses.SparseCategoricalCrossentropy())) == "sparse"
-    with pytest.raises(TypeError, match=r"MeanSquaredError got an unexpected keyword argument "
-                                        r"'from_logits'"):
+    with pytest.raises(
+        TypeError,
+        match=r"MeanSquaredError got an unexpected keyword argument "
+        r"'from_logits'",
+    ):
         losses.MeanSquaredError(from_logits=True)
 
 
@@ -150,8 +179,10 @@ def test_serialize_and_deserialize_round_trip_names_and_loss_objects():
     assert isinstance(again, losses.BinaryCrossentropy) and again.fn_kwargs["from_logits"]
     # Saved by name, a loss object with non-default settings names its class, never
     # the bare function (which would drop from_logits on reload).
-    assert losses.name_of(losses.get(losses.BinaryCrossentropy(from_logits=True))) == \
-        "BinaryCrossentropy"
+    assert (
+        losses.name_of(losses.get(losses.BinaryCrossentropy(from_logits=True)))
+        == "BinaryCrossentropy"
+    )
     assert losses.name_of(losses.get(losses.BinaryCrossentropy())) == "binary_crossentropy"
     assert losses.get(None) is None
 
@@ -172,8 +203,9 @@ class MseMae:
         self.mse_fraction = mse_fraction
 
     def __call__(self, y_true, y_pred):
-        return (self.mse_fraction * losses.mse(y_true, y_pred)
-                + (1 - self.mse_fraction) * losses.mae(y_true, y_pred))
+        return self.mse_fraction * losses.mse(y_true, y_pred) + (
+            1 - self.mse_fraction
+        ) * losses.mae(y_true, y_pred)
 
     def get_config(self):
         return {"mse_fraction": self.mse_fraction}

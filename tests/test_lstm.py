@@ -52,9 +52,13 @@ def forward():
             "masked": LSTM(U, return_sequences=True),
             "unrolled": LSTM(U, return_sequences=True, unroll=True),
         }
-        outs = [*layers["fwd"](x_in), *layers["bwd"](x_in),
-                *layers["init"](x_in, initial_state=[h_in, c_in]),
-                layers["masked"](emb(ids_in)), layers["unrolled"](x_in)]
+        outs = [
+            *layers["fwd"](x_in),
+            *layers["bwd"](x_in),
+            *layers["init"](x_in, initial_state=[h_in, c_in]),
+            layers["masked"](emb(ids_in)),
+            layers["unrolled"](x_in),
+        ]
         model = Model([x_in, h_in, c_in, ids_in], outs)
         rng = np.random.default_rng(0)
         for layer in [emb, *layers.values()]:
@@ -68,10 +72,28 @@ def forward():
         embedded = emb.get_weights()[0][ids]
     finally:
         K.set_floatx("float32")
-    names = ["fwd", "fwd_h", "fwd_c", "bwd", "bwd_h", "bwd_c", "init", "init_h", "init_c",
-             "masked", "unrolled"]
-    return {"layers": layers, "x": x, "h0": h0, "c0": c0, "ids": ids, "embedded": embedded,
-            "out": dict(zip(names, results))}
+    names = [
+        "fwd",
+        "fwd_h",
+        "fwd_c",
+        "bwd",
+        "bwd_h",
+        "bwd_c",
+        "init",
+        "init_h",
+        "init_c",
+        "masked",
+        "unrolled",
+    ]
+    return {
+        "layers": layers,
+        "x": x,
+        "h0": h0,
+        "c0": c0,
+        "ids": ids,
+        "embedded": embedded,
+        "out": dict(zip(names, results)),
+    }
 
 
 def test_lstm_equals_pytorch_lstm(forward):
@@ -92,8 +114,11 @@ def test_lstm_go_backwards_equals_pytorch_on_the_reversed_sequence(forward):
 
 def test_lstm_starts_from_initial_states_given_as_model_inputs(forward):
     out = forward["out"]
-    seq, h, c = torch_lstm(forward["x"], *forward["layers"]["init"].get_weights(),
-                           initial=(forward["h0"], forward["c0"]))
+    seq, h, c = torch_lstm(
+        forward["x"],
+        *forward["layers"]["init"].get_weights(),
+        initial=(forward["h0"], forward["c0"]),
+    )
     np.testing.assert_allclose(out["init"], seq[:, -1], atol=1e-8)
     np.testing.assert_allclose(out["init_c"], c, atol=1e-8)
 
@@ -145,9 +170,17 @@ def test_lstm_gradients_match_finite_differences():
 
 def test_lstm_takes_keras_2_arguments():
     weights = [np.full((3, 8), 0.1), np.full((2, 8), 0.2), np.zeros(8)]
-    layer = LSTM(2, implementation=1, input_dim=3, input_length=4, weights=weights,
-                 recurrent_activation="hard_sigmoid", kernel_constraint="max_norm",
-                 bias_regularizer="l2", activity_regularizer="l2")
+    layer = LSTM(
+        2,
+        implementation=1,
+        input_dim=3,
+        input_length=4,
+        weights=weights,
+        recurrent_activation="hard_sigmoid",
+        kernel_constraint="max_norm",
+        bias_regularizer="l2",
+        activity_regularizer="l2",
+    )
     model = Sequential([layer, Dense(1)])
     assert model.outputs[0].shape == (None, 1)
     np.testing.assert_allclose(layer.get_weights()[1], weights[1], rtol=1e-7)
@@ -161,11 +194,16 @@ def test_lstm_takes_keras_2_arguments():
 def test_lstm_rejects_bad_arguments_naming_the_layer():
     with pytest.raises(ValueError, match=r"LSTM 'l': units must be a positive integer"):
         LSTM(0, name="l")
-    with pytest.raises(ValueError, match=r"LSTM 'l': recurrent_dropout must be a number in "
-                                         r"\[0, 1\), received 1.5"):
+    with pytest.raises(
+        ValueError,
+        match=r"LSTM 'l': recurrent_dropout must be a number in "
+        r"\[0, 1\), received 1.5",
+    ):
         LSTM(3, recurrent_dropout=1.5, name="l")
     with pytest.raises(ValueError, match=r"LSTM 'l': implementation must be 1 or 2"):
         LSTM(3, implementation=3, name="l")
-    with pytest.raises(TypeError, match="unexpected keyword argument 'unit_forget_biass'. Did "
-                                        "you mean 'unit_forget_bias'"):
+    with pytest.raises(
+        TypeError,
+        match="unexpected keyword argument 'unit_forget_biass'. Did you mean 'unit_forget_bias'",
+    ):
         LSTM(3, unit_forget_biass=True)

@@ -17,19 +17,25 @@ def _eval(fn, y_true, y_pred, **kwargs):
     return f(y_true, np.asarray(y_pred, dtype="float32"))
 
 
-SCORES = np.array([[0.1, 0.5, 0.3, 0.1],
-                   [0.4, 0.1, 0.4, 0.1],   # a tie between classes 0 and 2
-                   [0.0, 0.2, 0.3, 0.5]])
+SCORES = np.array(
+    [
+        [0.1, 0.5, 0.3, 0.1],
+        [0.4, 0.1, 0.4, 0.1],  # a tie between classes 0 and 2
+        [0.0, 0.2, 0.3, 0.5],
+    ]
+)
 IDS = np.array([1, 2, 1], dtype="int32")
 
 
 def test_accuracies_give_one_hit_or_miss_per_sample():
     onehot = np.eye(4, dtype="float32")[IDS]
     np.testing.assert_array_equal(_eval(metrics.categorical_accuracy, onehot, SCORES), [1, 0, 0])
-    np.testing.assert_array_equal(_eval(metrics.sparse_categorical_accuracy, IDS, SCORES),
-                                  [1, 0, 0])
     np.testing.assert_array_equal(
-        _eval(metrics.sparse_categorical_accuracy, IDS[:, None], SCORES), [1, 0, 0])
+        _eval(metrics.sparse_categorical_accuracy, IDS, SCORES), [1, 0, 0]
+    )
+    np.testing.assert_array_equal(
+        _eval(metrics.sparse_categorical_accuracy, IDS[:, None], SCORES), [1, 0, 0]
+    )
     y = np.array([[1.0, 0.0], [0.0, 0.0]], dtype="float32")
     p = np.array([[0.7, 0.2], [0.6, 0.4]])
     np.testing.assert_array_equal(_eval(metrics.binary_accuracy, y, p), [1.0, 0.5])
@@ -42,8 +48,9 @@ def test_top_k_counts_ties_as_in_the_top_k_like_keras2():
     # the hits, which for (batch, classes) outputs is the batch.
     assert _eval(metrics.top_k_categorical_accuracy, onehot, SCORES, k=2) == pytest.approx(2 / 3)
     assert _eval(metrics.sparse_top_k_categorical_accuracy, IDS, SCORES, k=3) == 1.0
-    assert _eval(metrics.sparse_top_k_categorical_accuracy, IDS[:, None], SCORES, k=1) == \
-        pytest.approx(2 / 3)
+    assert _eval(
+        metrics.sparse_top_k_categorical_accuracy, IDS[:, None], SCORES, k=1
+    ) == pytest.approx(2 / 3)
     # Keras 2.2.4's own case: k=3 all in, k=2 half, k=1 none.
     y_pred = np.array([[0.3, 0.2, 0.1], [0.1, 0.2, 0.7]])
     y_true = np.array([[0.0, 1, 0], [1, 0, 0]], dtype="float32")
@@ -67,14 +74,20 @@ def test_sequence_accuracy_is_per_sample_and_step():
     np.testing.assert_array_equal(got, [[1, 0], [1, 0]])
 
 
-@pytest.mark.parametrize("loss,shape,expected", [
-    (losses.categorical_crossentropy, (None, 3), metrics.categorical_accuracy),
-    (losses.sparse_categorical_crossentropy, (None, 3), metrics.sparse_categorical_accuracy),
-    (losses.binary_crossentropy, (None, 3), metrics.binary_accuracy),
-    (losses.mean_squared_error, (None, 1), metrics.binary_accuracy),
-    (losses.get(losses.SparseCategoricalCrossentropy()), (None, 5, 3),
-     metrics.sparse_categorical_accuracy),
-])
+@pytest.mark.parametrize(
+    "loss,shape,expected",
+    [
+        (losses.categorical_crossentropy, (None, 3), metrics.categorical_accuracy),
+        (losses.sparse_categorical_crossentropy, (None, 3), metrics.sparse_categorical_accuracy),
+        (losses.binary_crossentropy, (None, 3), metrics.binary_accuracy),
+        (losses.mean_squared_error, (None, 1), metrics.binary_accuracy),
+        (
+            losses.get(losses.SparseCategoricalCrossentropy()),
+            (None, 5, 3),
+            metrics.sparse_categorical_accuracy,
+        ),
+    ],
+)
 def test_accuracy_is_picked_from_the_loss_and_output_width_as_keras2(loss, shape, expected):
     assert metrics.resolve("acc", loss, shape) == ("acc", expected)
     assert metrics.resolve("accuracy", loss, shape) == ("accuracy", expected)
@@ -86,18 +99,24 @@ def test_log_names_follow_what_the_user_passed():
 
     assert metrics.resolve("mae", losses.mse, (None, 1)) == ("mae", losses.mean_absolute_error)
     assert metrics.resolve(my_metric, losses.mse, (None, 1)) == ("my_metric", my_metric)
-    assert metrics.resolve(metrics.top_k_categorical_accuracy, losses.mse, (None, 4))[0] == \
-        "top_k_categorical_accuracy"
-    assert metrics.resolve("ce", losses.categorical_crossentropy, (None, 3)) == \
-        ("ce", losses.categorical_crossentropy)
+    assert (
+        metrics.resolve(metrics.top_k_categorical_accuracy, losses.mse, (None, 4))[0]
+        == "top_k_categorical_accuracy"
+    )
+    assert metrics.resolve("ce", losses.categorical_crossentropy, (None, 3)) == (
+        "ce",
+        losses.categorical_crossentropy,
+    )
 
 
 def test_every_loss_is_a_metric_and_lookup_round_trips():
     for name, fn in losses.LOSSES.items():
         assert metrics.get(name) is fn
     assert metrics.serialize(metrics.binary_accuracy) == "binary_accuracy"
-    assert metrics.deserialize("sparse_top_k_categorical_accuracy") is \
-        metrics.sparse_top_k_categorical_accuracy
+    assert (
+        metrics.deserialize("sparse_top_k_categorical_accuracy")
+        is metrics.sparse_top_k_categorical_accuracy
+    )
     assert metrics.mae is losses.mean_absolute_error
     with pytest.raises(ValueError, match=r"Unknown metric 'acuracy'. Did you mean 'accuracy'\?"):
         metrics.get("acuracy")

@@ -78,8 +78,12 @@ def test_summary_of_a_graph_shows_connections_as_keras_does():
 def test_print_summary_takes_line_length_and_positions():
     model = Sequential([Dense(4, input_shape=(2,), name="d1"), Dropout(0.5), Dense(1)])
     out = io.StringIO()
-    print_summary(model, line_length=50, positions=[0.5, 0.8, 1.0],
-                  print_fn=lambda line: out.write(line + "\n"))
+    print_summary(
+        model,
+        line_length=50,
+        positions=[0.5, 0.8, 1.0],
+        print_fn=lambda line: out.write(line + "\n"),
+    )
     lines = out.getvalue().splitlines()
     assert lines[1] == "_" * 50 and "Connected to" not in out.getvalue()
     assert lines[4].startswith("d1 (Dense)") and lines[4].rstrip().endswith("12")
@@ -99,8 +103,9 @@ def test_predict_classes_takes_the_argmax_or_thresholds_one_unit():
 
 
 def test_predict_proba_warns_when_outputs_are_not_probabilities():
-    model = Sequential([Dense(2, input_shape=(2,), kernel_initializer="ones",
-                              bias_initializer="ones")])
+    model = Sequential(
+        [Dense(2, input_shape=(2,), kernel_initializer="ones", bias_initializer="ones")]
+    )
     with pytest.warns(UserWarning, match=r"returns values outside \[0, 1\]"):
         model.predict_proba(np.full((2, 2), 3.0, "float32"))
 
@@ -193,3 +198,31 @@ def test_keras_top_level_names():
     x = keras.Input(shape=(2,))
     model = keras.Model(x, keras.layers.Dense(1)(x))
     assert isinstance(model, Model) and keras.Sequential is Sequential
+
+
+def test_keras2_input_and_output_keywords_build_a_model():
+    from kerasque.layers import Dense, Input
+    from kerasque.models import Model
+
+    x = Input(shape=(3,))
+    model = Model(input=x, output=Dense(2)(x))
+    assert model.output_shape == (None, 2)
+    import pytest
+
+    with pytest.raises(TypeError, match="pass inputs= or input=, not both"):
+        Model(inputs=x, input=x, outputs=model.outputs[0])
+
+
+def test_save_with_overwrite_false_refuses_an_existing_file(tmp_path):
+    import pytest
+
+    from kerasque.layers import Dense
+    from kerasque.models import Sequential
+
+    model = Sequential([Dense(2, input_shape=(3,))])
+    path = tmp_path / "w.h5"
+    model.save_weights(path)
+    before = path.read_bytes()
+    with pytest.raises(FileExistsError, match="overwrite=False"):
+        model.save_weights(path, overwrite=False)
+    assert path.read_bytes() == before

@@ -69,10 +69,12 @@ def test_symbolic_phase_switches_between_fresh_masks_and_the_identity(mode):
 
 @pytest.mark.parametrize("mode", COMPILED_MODES)
 def test_a_gru_with_dropconnect_trains(mode):
-    model = Sequential([
-        DropConnect(GRU(4, input_shape=(5, 2)), 0.3, weights=["recurrent_kernel"], seed=3),
-        Dense(1),
-    ])
+    model = Sequential(
+        [
+            DropConnect(GRU(4, input_shape=(5, 2)), 0.3, weights=["recurrent_kernel"], seed=3),
+            Dense(1),
+        ]
+    )
     model.compile(Adam(learning_rate=0.05), "mse", mode=mode)
     rng = np.random.default_rng(0)
     x = rng.normal(size=(8, 5, 2)).astype("float32")

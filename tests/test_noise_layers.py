@@ -43,13 +43,15 @@ def probe():
 @pytest.fixture(scope="module")
 def model():
     """A compiled model holding the three layers, for the train and predict functions."""
-    m = Sequential([
-        GaussianNoise(0.5, seed=11, input_shape=(TIME, 4)),
-        GaussianDropout(0.3, seed=12),
-        SpatialDropout1D(0.5, seed=13),
-        Flatten(),
-        Dense(1),
-    ])
+    m = Sequential(
+        [
+            GaussianNoise(0.5, seed=11, input_shape=(TIME, 4)),
+            GaussianDropout(0.3, seed=12),
+            SpatialDropout1D(0.5, seed=13),
+            Flatten(),
+            Dense(1),
+        ]
+    )
     # A negligible step, so two losses of one batch differ only by the noise.
     m.compile(SGD(learning_rate=1e-12), "mse", mode=MODE)
     return m
@@ -152,8 +154,11 @@ def test_monte_carlo_prediction_draws_fresh_noise(model):
 
 
 def test_a_symbolic_learning_phase_switches_between_noise_and_identity():
-    layers = [GaussianNoise(1.0, seed=1), GaussianDropout(0.5, seed=2),
-              SpatialDropout1D(0.5, seed=3)]
+    layers = [
+        GaussianNoise(1.0, seed=1),
+        GaussianDropout(0.5, seed=2),
+        SpatialDropout1D(0.5, seed=3),
+    ]
     x = Input(shape=(3, 4))
     f = K.function([x, K.learning_phase()], [layer(x) for layer in layers], mode=MODE)
     value = np.random.default_rng(2).uniform(1, 2, size=(6, 3, 4)).astype("float32")
@@ -185,18 +190,29 @@ def test_inference_returns_the_input_without_a_draw(cls):
 @pytest.mark.parametrize(
     "make, match",
     [
-        (lambda: GaussianNoise(-0.1),
-         r"GaussianNoise 'gaussian_noise_\d+': stddev must be a finite number >= 0, received -0.1"),
-        (lambda: GaussianNoise(float("inf")),
-         r"GaussianNoise .*stddev must be a finite number >= 0, received inf"),
-        (lambda: GaussianDropout(1.0),
-         r"GaussianDropout 'gaussian_dropout_\d+': rate must be a number in \[0, 1\), "
-         r"received 1.0"),
+        (
+            lambda: GaussianNoise(-0.1),
+            r"GaussianNoise 'gaussian_noise_\d+': stddev must be a finite number >= 0, "
+            r"received -0.1",
+        ),
+        (
+            lambda: GaussianNoise(float("inf")),
+            r"GaussianNoise .*stddev must be a finite number >= 0, received inf",
+        ),
+        (
+            lambda: GaussianDropout(1.0),
+            r"GaussianDropout 'gaussian_dropout_\d+': rate must be a number in \[0, 1\), "
+            r"received 1.0",
+        ),
         (lambda: GaussianDropout(-0.5), r"GaussianDropout .*rate must be a number in \[0, 1\)"),
-        (lambda: SpatialDropout1D(1.5),
-         r"SpatialDropout1D .*rate must be a number in \[0, 1\), received 1.5"),
-        (lambda: SpatialDropout1D(0.5, seed=-3),
-         r"SpatialDropout1D .*seed must be a non-negative integer or None, received -3"),
+        (
+            lambda: SpatialDropout1D(1.5),
+            r"SpatialDropout1D .*rate must be a number in \[0, 1\), received 1.5",
+        ),
+        (
+            lambda: SpatialDropout1D(0.5, seed=-3),
+            r"SpatialDropout1D .*seed must be a non-negative integer or None, received -3",
+        ),
     ],
 )
 def test_bad_arguments_raise_value_errors_naming_the_layer(make, match):
@@ -209,8 +225,10 @@ def test_bad_arguments_raise_value_errors_naming_the_layer(make, match):
     [
         (lambda: GaussianNoise("0.1"), r"GaussianNoise .*stddev must be .* received '0.1' \(str\)"),
         (lambda: GaussianDropout(None), r"GaussianDropout .*rate must be .* received None"),
-        (lambda: SpatialDropout1D(0.5, seed="3"),
-         r"SpatialDropout1D .*seed must be a non-negative integer or None, received '3' \(str\)"),
+        (
+            lambda: SpatialDropout1D(0.5, seed="3"),
+            r"SpatialDropout1D .*seed must be a non-negative integer or None, received '3' \(str\)",
+        ),
     ],
 )
 def test_arguments_of_the_wrong_type_raise_type_errors_naming_the_layer(make, match):
@@ -219,8 +237,10 @@ def test_arguments_of_the_wrong_type_raise_type_errors_naming_the_layer(make, ma
 
 
 def test_spatial_dropout_refuses_an_input_that_is_not_three_dimensional():
-    match = (r"\(SpatialDropout1D\) expects input with 3 dimensions, "
-             r"received input of shape \(None, 5\)")
+    match = (
+        r"\(SpatialDropout1D\) expects input with 3 dimensions, "
+        r"received input of shape \(None, 5\)"
+    )
     with pytest.raises(ValueError, match=match):
         SpatialDropout1D(0.5)(Input(shape=(5,)))
 

@@ -70,12 +70,18 @@ def test_optimizer_matches_numpy_over_several_steps(name, cfg):
 def test_optimizer_names_give_defaults_and_unknown_names_list_valid_ones():
     assert isinstance(optimizers.get("adam"), optimizers.Adam)
     assert optimizers.get("rmsprop").learning_rate == pytest.approx(0.001)
-    with pytest.raises(ValueError, match=r"Unknown optimizer 'sdg'. Did you mean 'sgd'\?.*'adadelta', 'adagrad', 'adam', 'adamax', 'nadam', 'rmsprop', 'sgd'"):
+    with pytest.raises(
+        ValueError,
+        match=r"Unknown optimizer 'sdg'. Did you mean 'sgd'\?.*'adadelta', 'adagrad', "
+        r"'adam', 'adamax', 'nadam', 'rmsprop', 'sgd'",
+    ):
         optimizers.get("sdg")
 
 
 def test_bad_optimizer_arguments_are_refused():
-    with pytest.raises(ValueError, match=r"SGD: learning_rate must be a finite number >= 0, received -1"):
+    with pytest.raises(
+        ValueError, match=r"SGD: learning_rate must be a finite number >= 0, received -1"
+    ):
         optimizers.SGD(learning_rate=-1)
     with pytest.raises(TypeError, match=r"Adam got an unexpected keyword argument 'lrate'"):
         optimizers.Adam(lrate=0.1)

@@ -194,29 +194,50 @@ def test_decay_follows_keras2_lr_over_one_plus_decay_times_iterations():
     np.testing.assert_allclose(steps, [1.0, 1 / 1.5, 1 / 2.0])
 
 
-@pytest.mark.parametrize("make,match", [
-    (lambda: optimizers.Adam(beta_1=1.0), r"Adam: beta_1 must be a finite number >= 0 and < 1"),
-    (lambda: optimizers.Adam(beta_2=-0.1), r"Adam: beta_2 must be a finite number >= 0 and < 1"),
-    (lambda: optimizers.RMSprop(rho=1), r"RMSprop: rho must be a finite number >= 0 and < 1"),
-    (lambda: optimizers.Adadelta(rho=1.5), r"Adadelta: rho must be"),
-    (lambda: optimizers.SGD(lr=float("nan")), r"SGD: learning_rate must be a finite number >= 0, received nan"),
-    (lambda: optimizers.Adam(learning_rate=np.inf), r"Adam: learning_rate must be a finite number"),
-    (lambda: optimizers.SGD(lr=-0.1), r"received -0.1"),
-    (lambda: optimizers.SGD(momentum=1.5), r"SGD: momentum must be a finite number >= 0 and <= 1"),
-    (lambda: optimizers.SGD(decay=-1), r"SGD: decay must be"),
-    (lambda: optimizers.Adam(clipnorm=float("inf")), r"Adam: clipnorm must be"),
-])
+@pytest.mark.parametrize(
+    "make,match",
+    [
+        (lambda: optimizers.Adam(beta_1=1.0), r"Adam: beta_1 must be a finite number >= 0 and < 1"),
+        (
+            lambda: optimizers.Adam(beta_2=-0.1),
+            r"Adam: beta_2 must be a finite number >= 0 and < 1",
+        ),
+        (lambda: optimizers.RMSprop(rho=1), r"RMSprop: rho must be a finite number >= 0 and < 1"),
+        (lambda: optimizers.Adadelta(rho=1.5), r"Adadelta: rho must be"),
+        (
+            lambda: optimizers.SGD(lr=float("nan")),
+            r"SGD: learning_rate must be a finite number >= 0, received nan",
+        ),
+        (
+            lambda: optimizers.Adam(learning_rate=np.inf),
+            r"Adam: learning_rate must be a finite number",
+        ),
+        (lambda: optimizers.SGD(lr=-0.1), r"received -0.1"),
+        (
+            lambda: optimizers.SGD(momentum=1.5),
+            r"SGD: momentum must be a finite number >= 0 and <= 1",
+        ),
+        (lambda: optimizers.SGD(decay=-1), r"SGD: decay must be"),
+        (lambda: optimizers.Adam(clipnorm=float("inf")), r"Adam: clipnorm must be"),
+    ],
+)
 def test_hyperparameters_outside_their_domain_are_refused(make, match):
     with pytest.raises(ValueError, match=match):
         make()
 
 
 def test_wrong_types_and_misspelled_keywords_are_type_errors_with_a_suggestion():
-    with pytest.raises(TypeError, match=r"SGD got an unexpected keyword argument 'momentun'. "
-                                        r"Did you mean 'momentum'\?"):
+    with pytest.raises(
+        TypeError,
+        match=r"SGD got an unexpected keyword argument 'momentun'. "
+        r"Did you mean 'momentum'\?",
+    ):
         optimizers.SGD(momentun=0.9)
-    with pytest.raises(TypeError, match=r"Adam got an unexpected keyword argument 'beta1'. "
-                                        r"Did you mean 'beta_1'\?"):
+    with pytest.raises(
+        TypeError,
+        match=r"Adam got an unexpected keyword argument 'beta1'. "
+        r"Did you mean 'beta_1'\?",
+    ):
         optimizers.Adam(beta1=0.9)
     with pytest.raises(TypeError, match=r"SGD: learning_rate must be a number, received str"):
         optimizers.SGD(lr="0.1")
@@ -230,8 +251,9 @@ def test_wrong_types_and_misspelled_keywords_are_type_errors_with_a_suggestion()
 
 
 def test_numpy_scalars_and_keras2_keywords_are_accepted():
-    opt = optimizers.Adam(lr=np.float32(0.01), beta_1=np.float64(0.8), amsgrad=True,
-                          clipvalue=np.int64(1))
+    opt = optimizers.Adam(
+        lr=np.float32(0.01), beta_1=np.float64(0.8), amsgrad=True, clipvalue=np.int64(1)
+    )
     assert float(opt.lr) == pytest.approx(0.01) and opt.beta_1 == 0.8 and opt.clipvalue == 1.0
     assert optimizers.RMSprop(epsilon=None).epsilon == K.epsilon()
 
@@ -248,9 +270,12 @@ def test_serialize_deserialize_and_get_round_trip_every_optimizer():
         new_config["class_name"] = new_config["class_name"].lower()
         assert config == new_config
         assert isinstance(optimizers.get(name.upper()), cls)
-    assert optimizers.deserialize({"class_name": "SGD", "config": {"lr": 0.3}}).lr == pytest.approx(0.3)
-    assert optimizers.get({"class_name": "adam", "config": {}}).get_config()["learning_rate"] == \
-        pytest.approx(0.001)
+    assert optimizers.deserialize({"class_name": "SGD", "config": {"lr": 0.3}}).lr == pytest.approx(
+        0.3
+    )
+    assert optimizers.get({"class_name": "adam", "config": {}}).get_config()[
+        "learning_rate"
+    ] == pytest.approx(0.001)
     with pytest.raises(TypeError, match=r"optimizer must be an Optimizer instance or a name"):
         optimizers.get(3)
 
@@ -275,6 +300,8 @@ def test_a_saved_model_resumes_with_the_same_optimizer_state_and_rate(tmp_path, 
     for _ in range(2):
         model.train_on_batch(x, y)
         loaded.train_on_batch(x, y)
-    for a, b in zip(model.get_weights() + opt.get_weights(),
-                    loaded.get_weights() + loaded.optimizer.get_weights()):
+    for a, b in zip(
+        model.get_weights() + opt.get_weights(),
+        loaded.get_weights() + loaded.optimizer.get_weights(),
+    ):
         np.testing.assert_array_equal(a, b)

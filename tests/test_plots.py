@@ -1,4 +1,4 @@
-"""Pictures: plot_history writes a real PNG; plot_model's graph; clear errors when a library is absent."""
+"""Pictures: plot_history writes a real PNG; plot_model's graph; errors for absent libraries."""
 
 import sys
 import types
@@ -18,9 +18,16 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 def _history(scale=1.0):
     h = History()
     for epoch in range(4):
-        h.on_epoch_end(epoch, {"loss": scale / (epoch + 1), "val_loss": scale / (epoch + 1) + 0.1,
-                               "accuracy": 0.5 + 0.1 * epoch, "val_accuracy": 0.45 + 0.1 * epoch,
-                               "lr": 0.01})
+        h.on_epoch_end(
+            epoch,
+            {
+                "loss": scale / (epoch + 1),
+                "val_loss": scale / (epoch + 1) + 0.1,
+                "accuracy": 0.5 + 0.1 * epoch,
+                "val_accuracy": 0.45 + 0.1 * epoch,
+                "lr": 0.01,
+            },
+        )
     return h
 
 
@@ -38,11 +45,18 @@ def test_plot_history_writes_a_png_with_one_panel_per_quantity(tmp_path):
 
 def test_plot_history_draws_several_runs_in_one_figure(tmp_path):
     pytest.importorskip("matplotlib")
-    fig = plot_history({"dropout": _history(), "no dropout": _history(2.0).history},
-                       to_file=tmp_path / "runs.png", title="digits")
+    fig = plot_history(
+        {"dropout": _history(), "no dropout": _history(2.0).history},
+        to_file=tmp_path / "runs.png",
+        title="digits",
+    )
     labels = [line.get_label() for line in fig.axes[0].lines]
-    assert labels == ["dropout (train)", "dropout (validation)", "no dropout (train)",
-                      "no dropout (validation)"]
+    assert labels == [
+        "dropout (train)",
+        "dropout (validation)",
+        "no dropout (train)",
+        "no dropout (validation)",
+    ]
     assert (tmp_path / "runs.png").read_bytes()[:8] == PNG_MAGIC
 
 
@@ -70,8 +84,11 @@ def _model():
 
 def test_plot_model_without_pydot_names_what_to_install(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "pydot", None)
-    with pytest.raises(ImportError, match=r"plot_model needs pydot and Graphviz; pydot is not "
-                                          r"installed"):
+    with pytest.raises(
+        ImportError,
+        match=r"plot_model needs pydot and Graphviz; pydot is not "
+        r"installed",
+    ):
         plot_model(_model(), to_file=tmp_path / "m.png")
 
 
@@ -105,8 +122,13 @@ def test_model_to_dot_draws_one_box_per_layer_and_an_edge_per_tensor(monkeypatch
     monkeypatch.setitem(sys.modules, "pydot", fake)
     dot = model_to_dot(_model(), show_shapes=True, rankdir="LR")
     labels = {label.split("|")[0]: label for label in dot.nodes.values()}
-    assert set(labels) == {"a: InputLayer", "b: InputLayer", "hidden: Dense", "join: Concatenate",
-                           "out: Dense"}
+    assert set(labels) == {
+        "a: InputLayer",
+        "b: InputLayer",
+        "hidden: Dense",
+        "join: Concatenate",
+        "out: Dense",
+    }
     assert "{[(?, 3), (?, 2)]|(?, 5)}" in labels["join: Concatenate"]
     names = {label.split("|")[0]: key for key, label in dot.nodes.items()}
     assert (names["hidden: Dense"], names["join: Concatenate"]) in dot.edges

@@ -49,7 +49,9 @@ def test_bad_arguments_are_refused_naming_them():
         pad_sequences(SEQS, padding="middle")
     with pytest.raises(ValueError, match=r"truncating must be 'pre' or 'post'"):
         pad_sequences(SEQS, truncating="both")
-    with pytest.raises(ValueError, match=r"maxlen must be a non-negative integer or None, received -1"):
+    with pytest.raises(
+        ValueError, match=r"maxlen must be a non-negative integer or None, received -1"
+    ):
         pad_sequences(SEQS, maxlen=-1)
     with pytest.raises(ValueError, match=r"element 1 is 5"):
         pad_sequences([[1], 5])

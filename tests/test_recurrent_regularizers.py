@@ -33,13 +33,13 @@ def keep_fraction_bounds(p, n, sigmas=5.0):
 def gru_weights(units, dim, kernel_h=0.0, rec_h=0.0, bias_h=0.0, r_bias=0.0):
     """Weights of a GRU whose update gate is shut (z = 0): h_t = tanh(candidate)."""
     kernel = np.zeros((dim, 3 * units))
-    kernel[:, 2 * units:] = kernel_h
+    kernel[:, 2 * units :] = kernel_h
     rec = np.zeros((units, 3 * units))
-    rec[:, 2 * units:] = rec_h
+    rec[:, 2 * units :] = rec_h
     bias = np.zeros((2, 3 * units))
     bias[0, :units] = -BIG
-    bias[0, units:2 * units] = r_bias
-    bias[0, 2 * units:] = bias_h
+    bias[0, units : 2 * units] = r_bias
+    bias[0, 2 * units :] = bias_h
     return [kernel, rec, bias]
 
 
@@ -56,8 +56,9 @@ VB, VT, VU = 64, 6, 8
 @pytest.fixture(scope="module")
 def variational():
     K.set_mode(TEST_MODE)
-    gru = GRU(VU, dropout=0.5, recurrent_dropout=0.5, return_sequences=True,
-              input_shape=(VT, VU), seed=11)
+    gru = GRU(
+        VU, dropout=0.5, recurrent_dropout=0.5, return_sequences=True, input_shape=(VT, VU), seed=11
+    )
     model = Sequential([gru])
     return model, gru
 
@@ -66,7 +67,7 @@ def test_input_dropout_mask_is_constant_across_time_and_differs_across_sequences
     model, gru = variational
     # Candidate tanh(x_t * m / p) with kernel_h = I and x = 1: the output is the input mask.
     weights = gru_weights(VU, VU)
-    weights[0][:, 2 * VU:] = np.eye(VU)
+    weights[0][:, 2 * VU :] = np.eye(VU)
     gru.set_weights(weights)
     x = np.ones((VB, VT, VU), dtype="float32")
     first = model.predict(x, training=True)
@@ -86,7 +87,9 @@ def test_recurrent_dropout_mask_is_constant_across_time(variational):
     # h_t = tanh(c + h_{t-1} * n / q) with r = 1: units whose n is 0 stay at tanh(c).
     c = 0.5
     gru.set_weights(gru_weights(VU, VU, bias_h=c, r_bias=BIG))
-    gru.recurrent_kernel.set_value(np.hstack([np.zeros((VU, 2 * VU)), np.eye(VU)]).astype("float32"))
+    gru.recurrent_kernel.set_value(
+        np.hstack([np.zeros((VU, 2 * VU)), np.eye(VU)]).astype("float32")
+    )
     x = np.zeros((VB, VT, VU), dtype="float32")
     out = model.predict(x, training=True)
     np.testing.assert_allclose(out[:, 0], np.tanh(c), rtol=1e-6)
@@ -216,8 +219,13 @@ def dropconnect_gru():
     inp = Input(shape=(8, 4))
     both = GRU(16, return_sequences=True)
     recurrent_only = GRU(16, return_sequences=True)
-    model = Model(inp, [DropConnect(both, 0.5, seed=8)(inp),
-                        DropConnect(recurrent_only, 0.5, weights=["recurrent_kernel"])(inp)])
+    model = Model(
+        inp,
+        [
+            DropConnect(both, 0.5, seed=8)(inp),
+            DropConnect(recurrent_only, 0.5, weights=["recurrent_kernel"])(inp),
+        ],
+    )
     return model, both, recurrent_only
 
 
@@ -245,10 +253,12 @@ def test_dropconnect_gru_inference_equals_the_plain_gru(dropconnect_gru):
         gru.set_weights([rng.normal(0, 0.5, w.shape) for w in gru.get_weights()])
     x = rng.normal(size=(2, 8, 4)).astype("float32")
     out_both, out_rec = model.predict(x)
-    np.testing.assert_allclose(out_both, numpy_gru_zoneout(x, *both.get_weights(), rate=0.0),
-                               atol=1e-5)
-    np.testing.assert_allclose(out_rec, numpy_gru_zoneout(x, *recurrent_only.get_weights(),
-                                                          rate=0.0), atol=1e-5)
+    np.testing.assert_allclose(
+        out_both, numpy_gru_zoneout(x, *both.get_weights(), rate=0.0), atol=1e-5
+    )
+    np.testing.assert_allclose(
+        out_rec, numpy_gru_zoneout(x, *recurrent_only.get_weights(), rate=0.0), atol=1e-5
+    )
 
 
 def test_wrapper_weights_are_the_wrapped_layers_weights():
@@ -275,14 +285,16 @@ def test_symbolic_phase_flag_switches_every_regularizer():
     gru.set_weights([rng.normal(0, 0.5, w.shape) for w in gru.get_weights()])
     xv = rng.normal(size=(4, 5, 2))
     test = fn(xv, np.uint8(0))
-    np.testing.assert_allclose(test, numpy_gru_zoneout(xv, *gru.get_weights(), rate=0.2),
-                               atol=1e-10)
+    np.testing.assert_allclose(
+        test, numpy_gru_zoneout(xv, *gru.get_weights(), rate=0.2), atol=1e-10
+    )
     np.testing.assert_array_equal(fn(xv, np.uint8(0)), test)
     train = fn(xv, np.uint8(1))
     assert not np.allclose(train, test) and not np.allclose(fn(xv, np.uint8(1)), train)
 
 
 # ------------------------------------------- gradients with fixed masks
+
 
 # In the JAX mode, PyTensor's linker announces that each compiled function
 # draws from a private copy of the layers' generators: with no update, that is
@@ -322,8 +334,9 @@ def regularized():
     gru = GRU(16, dropout=0.1, recurrent_dropout=0.1, return_sequences=True, seed=1)
     dropconnect = DropConnect(gru, 0.2, seed=2)
     zone = ZoneOut(dropconnect, 0.1, seed=3)
-    model = Sequential([Embedding(SV, 8, mask_zero=True, input_length=ST), zone,
-                        Dense(SV, activation="softmax")])
+    model = Sequential(
+        [Embedding(SV, 8, mask_zero=True, input_length=ST), zone, Dense(SV, activation="softmax")]
+    )
     model.compile(Adam(learning_rate=0.02), "sparse_categorical_crossentropy")
     rng = np.random.default_rng(0)
     x = rng.integers(1, SV, size=(SN, ST))
@@ -371,10 +384,14 @@ def test_regularized_gru_model_cuts_its_training_loss(regularized):
 
 # ----------------------------------------------------------------- errors
 
+
 def test_zoneout_rejects_a_non_recurrent_layer():
-    with pytest.raises(TypeError, match=r"ZoneOut 'z': ZoneOut wraps a recurrent layer \(an RNN "
-                                        r"such as LSTM or GRU, or a wrapper of one\), received "
-                                        r"Dense 'd', which has no state to keep"):
+    with pytest.raises(
+        TypeError,
+        match=r"ZoneOut 'z': ZoneOut wraps a recurrent layer \(an RNN "
+        r"such as LSTM or GRU, or a wrapper of one\), received "
+        r"Dense 'd', which has no state to keep",
+    ):
         ZoneOut(Dense(3, name="d"), 0.1, name="z")
     with pytest.raises(TypeError, match="received DropConnect 'dc', which has no state to keep"):
         ZoneOut(DropConnect(Dense(3), 0.1, name="dc"), 0.1)
@@ -384,9 +401,12 @@ def test_zoneout_rejects_a_non_recurrent_layer():
 
 def test_dropconnect_names_the_weights_of_a_layer_without_kernels_when_built():
     layer = DropConnect(Embedding(10, 4, name="emb"), 0.5, name="dc")
-    with pytest.raises(ValueError, match=r"DropConnect 'dc': Embedding 'emb' has no kernel or "
-                                         r"recurrent_kernel to drop by default; name the weights "
-                                         r"to drop with weights=\[...\] from \['embeddings'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"DropConnect 'dc': Embedding 'emb' has no kernel or "
+        r"recurrent_kernel to drop by default; name the weights "
+        r"to drop with weights=\[...\] from \['embeddings'\]",
+    ):
         layer(Input(shape=(3,), dtype="int32"))
     embedding = DropConnect(Embedding(10, 4), 0.5, weights=["embeddings"])
     embedding(Input(shape=(3,), dtype="int32"))
@@ -394,8 +414,11 @@ def test_dropconnect_names_the_weights_of_a_layer_without_kernels_when_built():
 
 
 def test_dropconnect_rejects_unknown_weight_names():
-    with pytest.raises(ValueError, match=r"DropConnect 'dc': GRU 'g' has no weight 'gamma'; "
-                                         r"choose from \['kernel', 'recurrent_kernel', 'bias'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"DropConnect 'dc': GRU 'g' has no weight 'gamma'; "
+        r"choose from \['kernel', 'recurrent_kernel', 'bias'\]",
+    ):
         DropConnect(GRU(4, name="g"), 0.5, weights=["gamma"], name="dc")
     with pytest.raises(TypeError, match="weights must be a non-empty list"):
         DropConnect(GRU(4), 0.5, weights="kernel")
@@ -403,12 +426,18 @@ def test_dropconnect_rejects_unknown_weight_names():
 
 @pytest.mark.parametrize("rate", [1.0, -0.1, 1.5])
 def test_wrappers_reject_rates_outside_zero_one(rate):
-    with pytest.raises(ValueError, match=r"DropConnect 'dc': rate must be a number in \[0, 1\), "
-                                         rf"received {rate}"):
+    with pytest.raises(
+        ValueError,
+        match=r"DropConnect 'dc': rate must be a number in \[0, 1\), "
+        rf"received {rate}",
+    ):
         DropConnect(GRU(4), rate, name="dc")
-    with pytest.raises(ValueError, match=r"ZoneOut 'zo': rate must be a number in \[0, 1\), "
-                                         rf"received {rate}. It is the probability that a unit "
-                                         "keeps its previous value"):
+    with pytest.raises(
+        ValueError,
+        match=r"ZoneOut 'zo': rate must be a number in \[0, 1\), "
+        rf"received {rate}. It is the probability that a unit "
+        "keeps its previous value",
+    ):
         ZoneOut(GRU(4), rate, name="zo")
 
 
@@ -430,10 +459,16 @@ def test_wrapped_gru_rejects_a_2d_input_before_building():
 
 # ---------------------------------------------------------- configuration
 
+
 def test_nested_wrapper_config_round_trip():
-    outer = ZoneOut(DropConnect(GRU(5, return_sequences=True, seed=4), 0.25,
-                                weights=["recurrent_kernel"], seed=9), 0.15, seed=2,
-                    input_shape=(7, 3))
+    outer = ZoneOut(
+        DropConnect(
+            GRU(5, return_sequences=True, seed=4), 0.25, weights=["recurrent_kernel"], seed=9
+        ),
+        0.15,
+        seed=2,
+        input_shape=(7, 3),
+    )
     config = outer.get_config()
     inner = config["layer"]
     assert inner["class_name"] == "DropConnect"

@@ -39,8 +39,9 @@ class MinimalRNNCell(Layer):
 
     def build(self, input_shape):
         self.kernel = self.add_weight("kernel", (input_shape[-1], self.units), "glorot_uniform")
-        self.recurrent_kernel = self.add_weight("recurrent_kernel", (self.units, self.units),
-                                                "orthogonal")
+        self.recurrent_kernel = self.add_weight(
+            "recurrent_kernel", (self.units, self.units), "orthogonal"
+        )
 
     def call(self, inputs, states):
         h = pt.tanh(pt.dot(inputs, self.kernel) + pt.dot(states[0], self.recurrent_kernel))
@@ -64,12 +65,15 @@ def data():
     return np.random.default_rng(0).normal(size=(B, T, D))
 
 
-@pytest.mark.parametrize("cell, kind, options", [
-    (lambda: SimpleRNNCell(U), "simple", {}),
-    (lambda: GRUCell(U), "gru", {"reset_after": True}),
-    (lambda: GRUCell(U, reset_after=False), "gru", {"reset_after": False}),
-    (lambda: LSTMCell(U), "lstm", {}),
-])
+@pytest.mark.parametrize(
+    "cell, kind, options",
+    [
+        (lambda: SimpleRNNCell(U), "simple", {}),
+        (lambda: GRUCell(U), "gru", {"reset_after": True}),
+        (lambda: GRUCell(U, reset_after=False), "gru", {"reset_after": False}),
+        (lambda: LSTMCell(U), "lstm", {}),
+    ],
+)
 def test_rnn_runs_each_cell_as_the_reference_and_returns_every_state(cell, kind, options):
     layer = RNN(cell(), return_sequences=True, return_state=True)
     x = data()
@@ -150,8 +154,9 @@ def test_a_batch_of_one_trains_as_itself():
     x[0, 4:] = 0
 
     def step(rows):
-        model = Sequential([Embedding(5, 3, mask_zero=True, input_length=6),
-                            LSTM(4), Dense(1)], name=f"one_{rows}")
+        model = Sequential(
+            [Embedding(5, 3, mask_zero=True, input_length=6), LSTM(4), Dense(1)], name=f"one_{rows}"
+        )
         model.compile("sgd", "mse")
         model.set_weights([rng2.normal(0, 0.5, w.shape) for w in model.get_weights()])
         model.train_on_batch(np.repeat(x, rows, axis=0), np.repeat(y, rows, axis=0))
@@ -163,8 +168,13 @@ def test_a_batch_of_one_trains_as_itself():
     two = step(2)
     for a, b in zip(one, two):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-    noisy = Sequential([Embedding(5, 3, input_length=6),
-                        ZoneOut(DropConnect(LSTM(4, dropout=0.3), 0.3), 0.2), Dense(1)])
+    noisy = Sequential(
+        [
+            Embedding(5, 3, input_length=6),
+            ZoneOut(DropConnect(LSTM(4, dropout=0.3), 0.3), 0.2),
+            Dense(1),
+        ]
+    )
     noisy.compile("sgd", "mse")
     assert np.isfinite(noisy.train_on_batch(x, y))
     assert noisy.predict(x, training=True).shape == (1, 1)
@@ -181,8 +191,11 @@ def test_rnn_config_round_trips_with_its_cell():
 def test_rnn_errors_come_before_the_loop_is_built():
     with pytest.raises(ValueError, match=r"Layer 'r' \(RNN\) expects a 3-D input"):
         RNN(LSTMCell(2), name="r")(Input(shape=(4,)))
-    with pytest.raises(ValueError, match=r"'r2' \(LSTM\) has 2 states of sizes \[2, 2\], "
-                                         r"received 1 initial states"):
+    with pytest.raises(
+        ValueError,
+        match=r"'r2' \(LSTM\) has 2 states of sizes \[2, 2\], "
+        r"received 1 initial states",
+    ):
         LSTM(2, name="r2")(Input(shape=(3, 4)), initial_state=[Input(shape=(2,))])
     with pytest.raises(ValueError, match="unroll=True, which needs a known number of time steps"):
         RNN(GRUCell(2), unroll=True)(pt.tensor("x", shape=(None, None, 3)), training=False)

@@ -31,15 +31,21 @@ KINDS = {
 
 def regularized(kind, outer_zoneout=True):
     layer_cls, _, options = KINDS[kind]
-    rnn = layer_cls(U, dropout=DROP, recurrent_dropout=REC, return_sequences=True,
-                    name=f"rnn_{kind}", **options)
+    rnn = layer_cls(
+        U, dropout=DROP, recurrent_dropout=REC, return_sequences=True, name=f"rnn_{kind}", **options
+    )
     cell_rate = CELL_ZONE if kind == "lstm" else None
     if outer_zoneout:
-        layer = ZoneOut(DropConnect(rnn, WEIGHT, name=f"dc_{kind}"), ZONE, cell_rate=cell_rate,
-                        name=f"zo_{kind}")
+        layer = ZoneOut(
+            DropConnect(rnn, WEIGHT, name=f"dc_{kind}"),
+            ZONE,
+            cell_rate=cell_rate,
+            name=f"zo_{kind}",
+        )
     else:
-        layer = DropConnect(ZoneOut(rnn, ZONE, cell_rate=cell_rate, name=f"zo_{kind}"), WEIGHT,
-                            name=f"dc_{kind}")
+        layer = DropConnect(
+            ZoneOut(rnn, ZONE, cell_rate=cell_rate, name=f"zo_{kind}"), WEIGHT, name=f"dc_{kind}"
+        )
     return rnn, layer
 
 
@@ -62,7 +68,7 @@ def masks_by_shape(rnn, kind, draws):
     wanted = [(B, D), (B, U), kernel.shape, rec.shape, (T, B, n_states * U)]
     assert len(draws) == 5 and len(set(wanted)) == 5, shapes
     once = [next(d for d in draws if d.shape == shape) for shape in wanted]
-    per_step = [once[4][..., i * U:(i + 1) * U] for i in range(n_states)]  # h, then c
+    per_step = [once[4][..., i * U : (i + 1) * U] for i in range(n_states)]  # h, then c
     return once[:2], once[2:4], per_step
 
 
@@ -75,8 +81,14 @@ def test_every_regularizer_applies_its_masks_where_its_paper_says(kind, outer_zo
     (m_in, m_rec), (m_kernel, m_rec_kernel), zone = masks_by_shape(rnn, kind, draws)
     kernel, rec, *bias = rnn.get_weights()
     weights = [kernel * m_kernel / (1 - WEIGHT), rec * m_rec_kernel / (1 - WEIGHT), *bias]
-    expected, _ = reference.run(ref_kind, x * m_in[:, None, :] / (1 - DROP), weights,
-                                h_mask=m_rec / (1 - REC), zoneout=zone, **options)
+    expected, _ = reference.run(
+        ref_kind,
+        x * m_in[:, None, :] / (1 - DROP),
+        weights,
+        h_mask=m_rec / (1 - REC),
+        zoneout=zone,
+        **options,
+    )
     np.testing.assert_allclose(out, expected, atol=1e-10)
     # ZoneOut draws anew at every step; the keep fractions follow the rates.
     assert len({zone[0][t].tobytes() for t in range(T)}) == T
@@ -124,6 +136,7 @@ def test_dropconnect_can_drop_any_named_weight_of_a_cell():
 
 # ---------------------------------------------- training, saving, resuming
 
+
 def _model(kind, outer_zoneout):
     _, layer = regularized(kind, outer_zoneout)
     model = Sequential([Input(shape=(T, D)), layer, Dense(1)])
@@ -151,8 +164,9 @@ def test_compositions_train_save_load_and_resume_exactly(kind, outer_zoneout, tm
     resumed.fit(x, y, batch_size=8, epochs=3, initial_epoch=1, verbose=0)
     for a, b in zip(resumed.get_weights(), straight.get_weights()):
         np.testing.assert_array_equal(a, b)
-    assert not all(np.array_equal(a, b) for a, b in zip(first.get_weights(),
-                                                        straight.get_weights()))
+    assert not all(
+        np.array_equal(a, b) for a, b in zip(first.get_weights(), straight.get_weights())
+    )
 
 
 def test_frozen_generator_is_refused_for_a_regularized_lstm():

@@ -174,8 +174,7 @@ def test_loaded_model_predicts_bit_identically_and_keeps_training_state(trained)
         np.testing.assert_array_equal(a, b)
     assert loaded.optimizer.learning_rate == model.optimizer.learning_rate
     assert _states(loaded) == _states(model)
-    assert (loaded.get_training_state()["shuffle_rng"]
-            == model.get_training_state()["shuffle_rng"])
+    assert loaded.get_training_state()["shuffle_rng"] == model.get_training_state()["shuffle_rng"]
     assert loaded.epoch == 1
 
 
@@ -211,31 +210,57 @@ def _doubled_plus(x, offset=0.0):
 
 # name -> (one sample's input shape, or a list for merge layers; input dtype; factory)
 LAYER_CASES = {
-    "Dense": ((4,), None, lambda: Dense(3, activation="tanh", use_bias=True,
-                                        kernel_regularizer=regularizers.l2(0.01),
-                                        kernel_constraint=constraints.MaxNorm(2.0))),
+    "Dense": (
+        (4,),
+        None,
+        lambda: Dense(
+            3,
+            activation="tanh",
+            use_bias=True,
+            kernel_regularizer=regularizers.l2(0.01),
+            kernel_constraint=constraints.MaxNorm(2.0),
+        ),
+    ),
     "Activation": ((4,), None, lambda: Activation("sigmoid")),
     "Flatten": ((2, 3), None, lambda: Flatten()),
     "Embedding": ((5,), "int32", lambda: Embedding(7, 3, mask_zero=True)),
-    "Dropout": ((2, 4), None, lambda: Dropout(0.3, noise_shape=(None, 1, None), seed=3,
-                                              scaling="test")),
+    "Dropout": (
+        (2, 4),
+        None,
+        lambda: Dropout(0.3, noise_shape=(None, 1, None), seed=3, scaling="test"),
+    ),
     "GaussianNoise": ((4,), None, lambda: GaussianNoise(0.2, seed=1)),
     "GaussianDropout": ((4,), None, lambda: GaussianDropout(0.2, seed=1)),
     "SpatialDropout1D": ((3, 4), None, lambda: SpatialDropout1D(0.2, seed=1)),
     "BatchNormalization": ((4,), None, lambda: BatchNormalization(momentum=0.9, epsilon=1e-2)),
-    "GRU": ((3, 2), None, lambda: GRU(3, dropout=0.1, recurrent_dropout=0.2,
-                                      return_sequences=True, reset_after=False, seed=5)),
+    "GRU": (
+        (3, 2),
+        None,
+        lambda: GRU(
+            3, dropout=0.1, recurrent_dropout=0.2, return_sequences=True, reset_after=False, seed=5
+        ),
+    ),
     "TimeDistributed": ((3, 2), None, lambda: TimeDistributed(Dense(2, activation="relu"))),
     "DropConnect": ((4,), None, lambda: DropConnect(Dense(3), 0.3, seed=2)),
-    "ZoneOut": ((3, 2), None, lambda: ZoneOut(
-        DropConnect(GRU(3, return_sequences=True), 0.3, weights=["recurrent_kernel"]), 0.2,
-        seed=4)),
-    "LSTM": ((3, 2), None, lambda: LSTM(3, recurrent_dropout=0.2, return_sequences=True,
-                                        seed=6)),
+    "ZoneOut": (
+        (3, 2),
+        None,
+        lambda: ZoneOut(
+            DropConnect(GRU(3, return_sequences=True), 0.3, weights=["recurrent_kernel"]),
+            0.2,
+            seed=4,
+        ),
+    ),
+    "LSTM": ((3, 2), None, lambda: LSTM(3, recurrent_dropout=0.2, return_sequences=True, seed=6)),
     "SimpleRNN": ((3, 2), None, lambda: SimpleRNN(3, dropout=0.1, seed=7)),
     "RNN": ((3, 2), None, lambda: RNN(StackedRNNCells([GRUCell(2), LSTMCell(3)]))),
-    "Bidirectional": ((3, 2), None, lambda: Bidirectional(
-        ZoneOut(LSTM(2, return_sequences=True), 0.1, cell_rate=0.3), merge_mode="sum")),
+    "Bidirectional": (
+        (3, 2),
+        None,
+        lambda: Bidirectional(
+            ZoneOut(LSTM(2, return_sequences=True), 0.1, cell_rate=0.3), merge_mode="sum"
+        ),
+    ),
     "Concatenate": ([(4,), (2,)], None, lambda: Concatenate(axis=-1)),
     "Add": ([(4,), (4,)], None, lambda: Add()),
     "Subtract": ([(4,), (4,)], None, lambda: layers.Subtract()),
@@ -251,26 +276,41 @@ LAYER_CASES = {
     "ActivityRegularization": ((4,), None, lambda: layers.ActivityRegularization(l1=0.1, l2=0.2)),
     "Lambda": ((4,), None, lambda: layers.Lambda(_doubled_plus, arguments={"offset": 1.0})),
     "LeakyReLU": ((4,), None, lambda: layers.LeakyReLU(alpha=0.1)),
-    "PReLU": ((2, 4), None, lambda: layers.PReLU(shared_axes=[1],
-                                                 alpha_regularizer=regularizers.l1(0.01))),
+    "PReLU": (
+        (2, 4),
+        None,
+        lambda: layers.PReLU(shared_axes=[1], alpha_regularizer=regularizers.l1(0.01)),
+    ),
     "ELU": ((4,), None, lambda: layers.ELU(alpha=0.5)),
     "ThresholdedReLU": ((4,), None, lambda: layers.ThresholdedReLU(theta=0.5)),
     "Softmax": ((2, 4), None, lambda: layers.Softmax(axis=1)),
     "ReLU": ((4,), None, lambda: layers.ReLU(max_value=6.0, negative_slope=0.1)),
     "AlphaDropout": ((4,), None, lambda: layers.AlphaDropout(0.2, seed=3)),
     "SpatialDropout2D": ((2, 3, 4), None, lambda: layers.SpatialDropout2D(0.2, seed=1)),
-    "SpatialDropout3D": ((2, 2, 3, 4), None, lambda: layers.SpatialDropout3D(
-        0.2, data_format="channels_first", seed=1)),
+    "SpatialDropout3D": (
+        (2, 2, 3, 4),
+        None,
+        lambda: layers.SpatialDropout3D(0.2, data_format="channels_first", seed=1),
+    ),
 }
 # Base classes, not layers a user puts in a model (InputLayer is in every functional test).
 # Cells run inside an RNN layer.
-NOT_LAYERS = {"Layer", "InputLayer", "Wrapper", "StochasticLayer", "GRUCell", "LSTMCell",
-              "SimpleRNNCell", "StackedRNNCells"}
+NOT_LAYERS = {
+    "Layer",
+    "InputLayer",
+    "Wrapper",
+    "StochasticLayer",
+    "GRUCell",
+    "LSTMCell",
+    "SimpleRNNCell",
+    "StackedRNNCells",
+}
 
 
 def test_every_exported_layer_has_a_round_trip_case():
     exported = {
-        name for name, obj in vars(layers).items()
+        name
+        for name, obj in vars(layers).items()
         if isinstance(obj, type) and issubclass(obj, Layer)
     }
     missing = exported - NOT_LAYERS - set(LAYER_CASES)
@@ -341,8 +381,9 @@ def test_sequential_nested_and_shared_layers_round_trip(tmp_path):
 # -- exact resume in a fresh process -------------------------------------------
 def _stochastic_model():
     x = Input(shape=(3, 2))
-    h = ZoneOut(DropConnect(GRU(3, dropout=0.2, recurrent_dropout=0.2, return_sequences=True),
-                            0.3), 0.2)(x)
+    h = ZoneOut(
+        DropConnect(GRU(3, dropout=0.2, recurrent_dropout=0.2, return_sequences=True), 0.3), 0.2
+    )(x)
     h = SpatialDropout1D(0.2)(h)
     h = GaussianNoise(0.1)(h)
     h = GaussianDropout(0.1)(h)
@@ -368,10 +409,14 @@ np.savez(out, pred=pred, *model.get_weights())
 
 
 def _run_python(args, timeout=240):
-    env = {**os.environ, "KERASQUE_MODE": TEST_MODE,
-           "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))}
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True,
-                          env=env, cwd=ROOT, timeout=timeout)
+    env = {
+        **os.environ,
+        "KERASQUE_MODE": TEST_MODE,
+        "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")])),
+    }
+    return subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout
+    )
 
 
 def test_fresh_process_predicts_identically_and_resumes_training_bit_for_bit(tmp_path):
@@ -391,8 +436,17 @@ def test_fresh_process_predicts_identically_and_resumes_training_bit_for_bit(tmp
     expected_pred = first.predict(x)
 
     np.savez(tmp_path / "data.npz", x=x, y=y)
-    proc = _run_python(["-c", _RESUME_SCRIPT, str(tmp_path / "ckpt.h5"),
-                        str(tmp_path / "data.npz"), str(tmp_path / "out.npz"), str(k), str(n)])
+    proc = _run_python(
+        [
+            "-c",
+            _RESUME_SCRIPT,
+            str(tmp_path / "ckpt.h5"),
+            str(tmp_path / "data.npz"),
+            str(tmp_path / "out.npz"),
+            str(k),
+            str(n),
+        ]
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = np.load(tmp_path / "out.npz")
     np.testing.assert_array_equal(out["pred"], expected_pred)
@@ -407,8 +461,9 @@ def test_fresh_process_predicts_identically_and_resumes_training_bit_for_bit(tmp
 
 # -- atomic saves ------------------------------------------------------------
 @pytest.mark.parametrize("error", [RuntimeError("disk full"), KeyboardInterrupt()])
-def test_failed_save_leaves_previous_file_intact_and_no_temporary_file(tmp_path, monkeypatch,
-                                                                      error):
+def test_failed_save_leaves_previous_file_intact_and_no_temporary_file(
+    tmp_path, monkeypatch, error
+):
     model = Sequential([Dense(2, input_shape=(3,))])
     path = tmp_path / "model.h5"
     model.save(path)
@@ -503,10 +558,13 @@ def test_weight_of_wrong_shape_names_layer_weight_and_both_shapes(tmp_path):
     model = _small_model(units=5)
     first = model.layers[0].name
     before = model.get_weights()
-    with pytest.raises(ValueError, match=(
-        rf"w\.h5': layer '{first}', weight '.*kernel:0': the model expects shape \(4, 5\), "
-        r"the file holds shape \(4, 3\)"
-    )):
+    with pytest.raises(
+        ValueError,
+        match=(
+            rf"w\.h5': layer '{first}', weight '.*kernel:0': the model expects shape \(4, 5\), "
+            r"the file holds shape \(4, 3\)"
+        ),
+    ):
         model.load_weights(path)
     for a, b in zip(before, model.get_weights()):
         np.testing.assert_array_equal(a, b)  # nothing was half-loaded
@@ -587,8 +645,9 @@ def test_custom_classes_and_functions_load_with_custom_objects(tmp_path):
     model.save(path)
     with pytest.raises(ValueError, match=r"Unknown layer class 'ScaledDense'.*custom_objects"):
         load_model(path)
-    loaded = load_model(path, custom_objects={"ScaledDense": ScaledDense, "swish": swish,
-                                              "my_loss": my_loss})
+    loaded = load_model(
+        path, custom_objects={"ScaledDense": ScaledDense, "swish": swish, "my_loss": my_loss}
+    )
     inner = loaded.layers[1].layer
     assert type(inner) is ScaledDense and inner.scale == 3.0 and inner.activation is swish
     assert loaded.loss_functions == [my_loss]
@@ -648,8 +707,14 @@ def test_string_attributes_stored_as_bytes_read_back(tmp_path):
     model.compile("sgd", "mse")
     model.save(path)
     with h5py.File(path, "a") as f:
-        for key in ("kerasque_model_config", "kerasque_training_config", "model_config",
-                    "training_config", "backend", "floatx"):
+        for key in (
+            "kerasque_model_config",
+            "kerasque_training_config",
+            "model_config",
+            "training_config",
+            "backend",
+            "floatx",
+        ):
             f.attrs[key] = np.bytes_(f.attrs[key].encode())
     loaded = load_model(path)
     assert loaded.compiled
@@ -685,8 +750,15 @@ def test_model_checkpoint_formats_epoch_and_val_loss_in_the_file_name(tmp_path):
     r = np.random.RandomState(0)
     x, y = r.rand(6, 3).astype("float32"), np.eye(2, dtype="float32")[r.randint(0, 2, 6)]
     pattern = str(tmp_path / "ckpt-{epoch:02d}-{val_loss:.4f}.h5")
-    history = model.fit(x, y, validation_data=(x, y), epochs=2, batch_size=3, verbose=0,
-                        callbacks=[ModelCheckpoint(pattern)])
+    history = model.fit(
+        x,
+        y,
+        validation_data=(x, y),
+        epochs=2,
+        batch_size=3,
+        verbose=0,
+        callbacks=[ModelCheckpoint(pattern)],
+    )
     expected = [f"ckpt-{e + 1:02d}-{v:.4f}.h5" for e, v in enumerate(history.history["val_loss"])]
     assert sorted(os.listdir(tmp_path)) == expected
     last = load_model(tmp_path / expected[-1])
@@ -697,8 +769,9 @@ def test_model_checkpoint_formats_epoch_and_val_loss_in_the_file_name(tmp_path):
 def test_save_best_only_saves_only_when_the_monitor_improves(tmp_path):
     model = _small_model()
     path = tmp_path / "best.h5"
-    cb = ModelCheckpoint(str(path), monitor="val_accuracy", save_best_only=True,
-                         save_weights_only=True)
+    cb = ModelCheckpoint(
+        str(path), monitor="val_accuracy", save_best_only=True, save_weights_only=True
+    )
     cb.set_model(model)
     cb.on_epoch_end(0, {"val_accuracy": 0.5})
     best = model.get_weights()

@@ -27,10 +27,19 @@ np.save(sys.argv[2], np.concatenate([w.ravel() for w in model.get_weights()]))
 
 
 def _run(seed: int, path) -> np.ndarray:
-    env = {**os.environ,
-           "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))}
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, str(seed), str(path)],
-                          capture_output=True, text=True, check=False, env=env, cwd=ROOT, timeout=300)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")])),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(seed), str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     return np.load(path)
 

@@ -19,8 +19,9 @@ B, T, D, U = 3, 5, 4, 3
 
 
 def torch_rnn(x, kernel, rec, bias):
-    net = torch.nn.RNN(kernel.shape[0], rec.shape[0], nonlinearity="tanh", batch_first=True,
-                       dtype=torch.float64)
+    net = torch.nn.RNN(
+        kernel.shape[0], rec.shape[0], nonlinearity="tanh", batch_first=True, dtype=torch.float64
+    )
     with torch.no_grad():
         net.weight_ih_l0.copy_(torch.from_numpy(kernel.T.copy()))
         net.weight_hh_l0.copy_(torch.from_numpy(rec.T.copy()))
@@ -35,9 +36,11 @@ def forward():
     K.set_floatx("float64")
     try:
         x_in = Input(shape=(T, D))
-        layers = {"fwd": SimpleRNN(U, return_sequences=True, return_state=True),
-                  "bwd": SimpleRNN(U, go_backwards=True, return_sequences=True),
-                  "relu": SimpleRNN(U, activation="relu", use_bias=False)}
+        layers = {
+            "fwd": SimpleRNN(U, return_sequences=True, return_state=True),
+            "bwd": SimpleRNN(U, go_backwards=True, return_sequences=True),
+            "relu": SimpleRNN(U, activation="relu", use_bias=False),
+        }
         outs = [*layers["fwd"](x_in), layers["bwd"](x_in), layers["relu"](x_in)]
         model = Model(x_in, outs)
         rng = np.random.default_rng(1)

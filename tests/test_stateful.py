@@ -27,7 +27,7 @@ def test_chunks_through_a_stateful_layer_equal_one_pass_over_the_whole_sequence(
     layer = cls(U, stateful=True, return_sequences=True, batch_input_shape=(B, T, D))
     model = stateful_model(layer)
     x = np.random.default_rng(1).normal(size=(B, T * K_CHUNKS, D))
-    chunks = [model.predict(x[:, i * T:(i + 1) * T], batch_size=B) for i in range(K_CHUNKS)]
+    chunks = [model.predict(x[:, i * T : (i + 1) * T], batch_size=B) for i in range(K_CHUNKS)]
     whole, finals = reference.run(kind, x, layer.get_weights())
     np.testing.assert_allclose(np.concatenate(chunks, axis=1), whole, atol=1e-10)
     for var, final in zip(layer.states, finals):
@@ -62,8 +62,11 @@ def test_stateful_bidirectional_exposes_both_directions_states():
 
 
 def test_stateful_layers_need_a_fixed_batch_size():
-    with pytest.raises(ValueError, match=r"Layer 'st' \(LSTM\) is stateful, so it needs a fixed "
-                                         r"batch size, received input shape \(None, 3, 4\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"Layer 'st' \(LSTM\) is stateful, so it needs a fixed "
+        r"batch size, received input shape \(None, 3, 4\)",
+    ):
         Sequential([LSTM(U, stateful=True, input_shape=(T, D), name="st")])
 
 
@@ -76,8 +79,11 @@ def test_reset_states_errors_name_the_layer():
     with pytest.raises(RuntimeError, match="is not built yet"):
         layer.reset_states()
     Model(x := Input(batch_shape=(B, T, D)), layer(x))
-    with pytest.raises(ValueError, match=r"state 'st2/state_0' expects shape \(2, 3\), "
-                                         r"received \(3, 3\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"state 'st2/state_0' expects shape \(2, 3\), "
+        r"received \(3, 3\)",
+    ):
         layer.reset_states([np.zeros((3, 3)), np.zeros((2, 3))])
     with pytest.raises(ValueError, match="has 2 states, received 1 arrays"):
         layer.reset_states([np.zeros((2, 3))])
@@ -98,3 +104,21 @@ def test_a_weight_dropped_stateful_layer_keeps_the_states_its_output_came_from()
         _, h_val, c_val = fn(xv)
         np.testing.assert_allclose(lstm.states[0].get_value(), h_val, atol=1e-12)
         np.testing.assert_allclose(lstm.states[1].get_value(), c_val, atol=1e-12)
+
+
+def test_model_reset_states_resets_every_stateful_layer():
+    from kerasque.layers import LSTM, GRU
+    from kerasque.models import Sequential
+
+    model = Sequential(
+        [
+            LSTM(3, stateful=True, return_sequences=True, batch_input_shape=(2, 4, 2)),
+            GRU(2, stateful=True),
+        ]
+    )
+    x = np.random.default_rng(0).normal(size=(2, 4, 2)).astype("float32")
+    first = model.predict(x, batch_size=2)
+    second = model.predict(x, batch_size=2)
+    assert not np.allclose(first, second), "the states carry over between batches"
+    model.reset_states()
+    np.testing.assert_allclose(model.predict(x, batch_size=2), first, rtol=1e-6)

@@ -132,15 +132,19 @@ def test_wrapping_something_that_is_not_a_layer_is_a_type_error():
 
 
 def test_an_input_without_a_time_axis_is_refused():
-    match = (r"\(TimeDistributed\) expects input with at least 3 dimensions, "
-             r"received input of shape \(None, 5\)")
+    match = (
+        r"\(TimeDistributed\) expects input with at least 3 dimensions, "
+        r"received input of shape \(None, 5\)"
+    )
     with pytest.raises(ValueError, match=match):
         TimeDistributed(Dense(2))(Input(shape=(5,)))
 
 
 def test_a_step_shape_the_inner_layer_refuses_is_reported_by_the_inner_layer():
-    match = (r"\(SpatialDropout1D\) expects input with 3 dimensions, "
-             r"received input of shape \(None, 5\)")
+    match = (
+        r"\(SpatialDropout1D\) expects input with 3 dimensions, "
+        r"received input of shape \(None, 5\)"
+    )
     with pytest.raises(ValueError, match=match):
         TimeDistributed(SpatialDropout1D(0.5))(Input(shape=(4, 5)))
 

@@ -52,12 +52,17 @@ print("RESULT" + json.dumps(out))
 
 def _in_keras(pairs) -> dict:
     env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
-    proc = subprocess.run([sys.executable, "-c", KERAS_SCRIPT, json.dumps(pairs)],
-                          check=False, capture_output=True, text=True, env=env,
-                          timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-c", KERAS_SCRIPT, json.dumps(pairs)],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     line = [s for s in proc.stdout.splitlines() if s.startswith("RESULT")]
     assert line, proc.stderr[-3000:]
-    return json.loads(line[0][len("RESULT"):])
+    return json.loads(line[0][len("RESULT") :])
 
 
 def _models() -> dict:
@@ -66,29 +71,80 @@ def _models() -> dict:
     functional = Model([a, b], Dense(2, activation="softmax")(Concatenate()([Add()([h, g]), g])))
     c, d = Input((4,)), Input((4,))
     u, v = Dense(4)(c), Dense(4)(d)
-    merged = [L.Subtract()([u, v]), L.Multiply()([u, v]), L.Average()([u, v]),
-              L.Maximum()([u, v]), L.Minimum()([u, v]), L.Dot(1, normalize=True)([u, v])]
+    merged = [
+        L.Subtract()([u, v]),
+        L.Multiply()([u, v]),
+        L.Average()([u, v]),
+        L.Maximum()([u, v]),
+        L.Minimum()([u, v]),
+        L.Dot(1, normalize=True)([u, v]),
+    ]
     return {
         "merges": Model([c, d], Concatenate()(merged)),
-        "activations": Sequential([Dense(6, input_shape=(4,)), L.LeakyReLU(0.2), L.PReLU(),
-                                   L.ELU(0.7), L.ReLU(max_value=1.0), Dense(5), L.Softmax()]),
-        "recurrent": Sequential([L.LSTM(3, return_sequences=True, input_shape=(5, 2)),
-                                 L.Bidirectional(GRU(2, return_sequences=True)),
-                                 L.SimpleRNN(2, return_sequences=True),
-                                 L.Bidirectional(L.LSTM(2), merge_mode="sum")]),
-        "reshaping": Sequential([L.Reshape((2, 3), input_shape=(6,)), L.Permute((2, 1)), Flatten(),
-                                 L.RepeatVector(2), L.Masking(0.0), GRU(2),
-                                 L.AlphaDropout(0.2)]),
-        "mlp": Sequential([Dense(8, activation="relu", input_shape=(5,)), Dropout(0.5),
-                           Dense(3, activation="softmax")]),
-        "gru": Sequential([GRU(4, input_shape=(6, 3), return_sequences=True, dropout=0.2,
-                               recurrent_dropout=0.1), GRU(3, reset_after=False),
-                           BatchNormalization(), Dense(2)]),
-        "embedding": Sequential([Embedding(10, 3, input_length=5, mask_zero=True),
-                                 GRU(4, go_backwards=True), GaussianNoise(0.1), Dense(2)]),
-        "time_distributed": Sequential([TimeDistributed(Dense(3), input_shape=(4, 2)),
-                                        SpatialDropout1D(0.2), Flatten(), Activation("tanh"),
-                                        GaussianDropout(0.1)]),
+        "activations": Sequential(
+            [
+                Dense(6, input_shape=(4,)),
+                L.LeakyReLU(0.2),
+                L.PReLU(),
+                L.ELU(0.7),
+                L.ReLU(max_value=1.0),
+                Dense(5),
+                L.Softmax(),
+            ]
+        ),
+        "recurrent": Sequential(
+            [
+                L.LSTM(3, return_sequences=True, input_shape=(5, 2)),
+                L.Bidirectional(GRU(2, return_sequences=True)),
+                L.SimpleRNN(2, return_sequences=True),
+                L.Bidirectional(L.LSTM(2), merge_mode="sum"),
+            ]
+        ),
+        "reshaping": Sequential(
+            [
+                L.Reshape((2, 3), input_shape=(6,)),
+                L.Permute((2, 1)),
+                Flatten(),
+                L.RepeatVector(2),
+                L.Masking(0.0),
+                GRU(2),
+                L.AlphaDropout(0.2),
+            ]
+        ),
+        "mlp": Sequential(
+            [
+                Dense(8, activation="relu", input_shape=(5,)),
+                Dropout(0.5),
+                Dense(3, activation="softmax"),
+            ]
+        ),
+        "gru": Sequential(
+            [
+                GRU(
+                    4, input_shape=(6, 3), return_sequences=True, dropout=0.2, recurrent_dropout=0.1
+                ),
+                GRU(3, reset_after=False),
+                BatchNormalization(),
+                Dense(2),
+            ]
+        ),
+        "embedding": Sequential(
+            [
+                Embedding(10, 3, input_length=5, mask_zero=True),
+                GRU(4, go_backwards=True),
+                GaussianNoise(0.1),
+                Dense(2),
+            ]
+        ),
+        "time_distributed": Sequential(
+            [
+                TimeDistributed(Dense(3), input_shape=(4, 2)),
+                SpatialDropout1D(0.2),
+                Flatten(),
+                Activation("tanh"),
+                GaussianDropout(0.1),
+            ]
+        ),
         "functional": functional,
     }
 
@@ -116,13 +172,27 @@ def saved(tmp_path_factory):
         for ext in ("h5", "keras"):
             model.save(folder / f"{name}.{ext}")
         files[name] = (model, x, y)
-    pairs = [(str(folder / f"{n}.{e}"), str(folder / f"{n}.npz")) for n in files for e in ("h5", "keras")]
+    pairs = [
+        (str(folder / f"{n}.{e}"), str(folder / f"{n}.npz")) for n in files for e in ("h5", "keras")
+    ]
     return {"folder": folder, "files": files, "keras": _in_keras(pairs)}
 
 
 @pytest.mark.parametrize("ext", ["h5", "keras"])
-@pytest.mark.parametrize("name", ["mlp", "gru", "embedding", "time_distributed", "functional",
-                                  "merges", "activations", "reshaping", "recurrent"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "mlp",
+        "gru",
+        "embedding",
+        "time_distributed",
+        "functional",
+        "merges",
+        "activations",
+        "reshaping",
+        "recurrent",
+    ],
+)
 def test_keras_opens_a_kerasque_file_and_predicts_the_same(saved, name, ext):
     result = saved["keras"][str(saved["folder"] / f"{name}.{ext}")]
     assert "error" not in result, result.get("error")
@@ -146,8 +216,9 @@ def test_keras_archive_resumes_training_exactly(tmp_path):
     y = rng.normal(size=(8, 2)).astype("float32")
 
     def build():
-        model = Sequential([GRU(4, input_shape=(6, 3), dropout=0.3, seed=5), Dropout(0.4, seed=6),
-                            Dense(2)])
+        model = Sequential(
+            [GRU(4, input_shape=(6, 3), dropout=0.3, seed=5), Dropout(0.4, seed=6), Dense(2)]
+        )
         model.compile("adam", "mse")
         return model
 
@@ -165,8 +236,12 @@ def test_keras_archive_resumes_training_exactly(tmp_path):
 def test_layers_keras_lacks_still_save_and_keras_names_them(tmp_path):
     rng = np.random.default_rng(2)
     models = {
-        "zoneout": Sequential([ZoneOut(GRU(3, return_sequences=True), 0.1, input_shape=(5, 2)),
-                               DropConnect(GRU(2), 0.2)]),
+        "zoneout": Sequential(
+            [
+                ZoneOut(GRU(3, return_sequences=True), 0.1, input_shape=(5, 2)),
+                DropConnect(GRU(2), 0.2),
+            ]
+        ),
         "test_scaling": Sequential([Dense(3, input_shape=(4,)), Dropout(0.5, scaling="test")]),
     }
     pairs = []
@@ -176,12 +251,15 @@ def test_layers_keras_lacks_still_save_and_keras_names_them(tmp_path):
         np.savez(tmp_path / f"{name}.npz", y=y, x0=x)
         for ext in ("h5", "keras"):
             model.save(tmp_path / f"{name}.{ext}")
-            np.testing.assert_allclose(load_model(tmp_path / f"{name}.{ext}").predict(x), y,
-                                       atol=1e-6)
+            np.testing.assert_allclose(
+                load_model(tmp_path / f"{name}.{ext}").predict(x), y, atol=1e-6
+            )
             pairs.append((str(tmp_path / f"{name}.{ext}"), str(tmp_path / f"{name}.npz")))
     result = _in_keras(pairs)
     for ext in ("h5", "keras"):
-        assert "Could not locate class 'ZoneOut'" in result[str(tmp_path / f"zoneout.{ext}")]["error"]
+        assert (
+            "Could not locate class 'ZoneOut'" in result[str(tmp_path / f"zoneout.{ext}")]["error"]
+        )
         assert "'scaling': 'test'" in result[str(tmp_path / f"test_scaling.{ext}")]["error"]
 
 

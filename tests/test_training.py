@@ -8,7 +8,11 @@ import numpy as np
 import pytest
 
 from kerasque.callbacks import (
-    Callback, CSVLogger, EarlyStopping, LearningRateScheduler, TerminateOnNaN,
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    LearningRateScheduler,
+    TerminateOnNaN,
 )
 from kerasque.layers import Dense, Dropout, Embedding, Input
 from kerasque.models import Model, Sequential
@@ -23,8 +27,13 @@ def _data(n=64, d=6, classes=3, seed=0):
 
 
 def _mlp(d=6, classes=3, dropout=0.2):
-    return Sequential([Dense(16, activation="relu", input_shape=(d,)), Dropout(dropout),
-                       Dense(classes, activation="softmax")])
+    return Sequential(
+        [
+            Dense(16, activation="relu", input_shape=(d,)),
+            Dropout(dropout),
+            Dense(classes, activation="softmax"),
+        ]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -118,11 +127,14 @@ def test_functional_multi_input_model_fits():
     xa, xb = np.random.rand(20, 3), np.random.rand(20, 2)
     h = model.fit([xa, xb], (xa[:, 0] > 0.5).astype("float32"), epochs=2, verbose=0)
     assert "accuracy" in h.history
-    with pytest.raises(ValueError, match=r"expects 2 input array\(s\) \['left', 'right'\], received 1"):
+    with pytest.raises(
+        ValueError, match=r"expects 2 input array\(s\) \['left', 'right'\], received 1"
+    ):
         model.predict(xa)
 
 
 # -- bad input ------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def compiled():
@@ -136,29 +148,46 @@ def compiled():
 
 
 def test_wrong_feature_width_names_the_input_and_both_shapes(compiled):
-    with pytest.raises(ValueError, match=r"Input 'dense_\d+_input' of model 'sequential_\d+' expects arrays of shape \(None, 6\), received shape \(4, 5\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"Input 'dense_\d+_input' of model 'sequential_\d+' expects arrays of shape "
+        r"\(None, 6\), received shape \(4, 5\)",
+    ):
         compiled.fit(np.ones((4, 5)), np.zeros(4), verbose=0)
 
 
 def test_wrong_rank_is_refused(compiled):
-    with pytest.raises(ValueError, match=r"expects arrays of shape \(None, 6\), received shape \(4, 6, 1\)"):
+    with pytest.raises(
+        ValueError, match=r"expects arrays of shape \(None, 6\), received shape \(4, 6, 1\)"
+    ):
         compiled.predict(np.ones((4, 6, 1)))
 
 
 def test_x_and_y_with_different_sample_counts_are_refused(compiled):
-    with pytest.raises(ValueError, match=r"x and y must have the same number of samples; received x with \[4\] and y with \[3\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"x and y must have the same number of samples; received x with \[4\] and y "
+        r"with \[3\]",
+    ):
         compiled.fit(np.ones((4, 6)), np.zeros(3), verbose=0)
 
 
 def test_sparse_labels_out_of_range_are_refused(compiled):
-    with pytest.raises(ValueError, match=r"has 3 classes; sparse labels must be in \[0, 3\), received labels from 0 to 7"):
+    with pytest.raises(
+        ValueError,
+        match=r"has 3 classes; sparse labels must be in \[0, 3\), received labels from 0 to 7",
+    ):
         compiled.evaluate(np.ones((4, 6)), np.array([0, 1, 2, 7]))
 
 
 def test_one_hot_targets_of_the_wrong_width_are_refused():
     model = _mlp()
     model.compile("sgd", "categorical_crossentropy")
-    with pytest.raises(ValueError, match=r"has 3 units, so categorical_crossentropy expects one-hot targets of shape \(None, 3\); received shape \(4, 4\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"has 3 units, so categorical_crossentropy expects one-hot targets of shape "
+        r"\(None, 3\); received shape \(4, 4\)",
+    ):
         model.fit(np.ones((4, 6)), np.eye(4), verbose=0)
     with pytest.raises(ValueError, match=r"to_categorical\(y, 3\)"):
         model.fit(np.ones((4, 6)), np.array([0, 1, 2, 1]), verbose=0)
@@ -166,13 +195,19 @@ def test_one_hot_targets_of_the_wrong_width_are_refused():
 
 def test_unknown_loss_is_a_value_error_listing_valid_names():
     model = _mlp()
-    with pytest.raises(ValueError, match=r"Unknown loss 'categorical_crossentropyy'. Did you mean 'categorical_crossentropy'\?.*'mse'"):
+    with pytest.raises(
+        ValueError,
+        match=r"Unknown loss 'categorical_crossentropyy'. Did you mean "
+        r"'categorical_crossentropy'\?.*'mse'",
+    ):
         model.compile("sgd", "categorical_crossentropyy")
 
 
 def test_fit_evaluate_before_compile_say_to_call_compile():
     model = _mlp()
-    with pytest.raises(RuntimeError, match=r"You must compile model 'sequential_\d+' before calling fit"):
+    with pytest.raises(
+        RuntimeError, match=r"You must compile model 'sequential_\d+' before calling fit"
+    ):
         model.fit(np.ones((2, 6)), np.zeros(2))
     with pytest.raises(RuntimeError, match="before calling evaluate"):
         model.evaluate(np.ones((2, 6)), np.zeros(2))
@@ -182,16 +217,21 @@ def test_fit_evaluate_before_compile_say_to_call_compile():
 def test_a_sequential_without_input_shape_compiles_and_summary_says_how_to_build_it():
     model = Sequential([Dense(3), Dense(2)])
     model.compile("sgd", "mse")  # resolved once the model has a graph, as in Keras
-    with pytest.raises(ValueError, match=r"is not built yet: .* has no input shape. It builds from the first data"):
+    with pytest.raises(
+        ValueError, match=r"is not built yet: .* has no input shape. It builds from the first data"
+    ):
         model.summary()
 
 
 def test_unknown_fit_keyword_is_a_type_error(compiled):
-    with pytest.raises(TypeError, match=r"fit got an unexpected keyword argument 'epoch'. Did you mean"):
+    with pytest.raises(
+        TypeError, match=r"fit got an unexpected keyword argument 'epoch'. Did you mean"
+    ):
         compiled.fit(np.ones((2, 6)), np.zeros(2), epoch=3)
 
 
 # -- callbacks --------------------------------------------------------------
+
 
 def test_terminate_on_nan_stops_at_once():
     model = Sequential([Dense(1, input_shape=(1,))])
@@ -204,8 +244,15 @@ def test_terminate_on_nan_stops_at_once():
         def on_batch_end(self, batch, logs=None):
             seen.append(batch)
 
-    model.fit(x, np.ones((8, 1)), batch_size=1, epochs=3, shuffle=False, verbose=0,
-              callbacks=[TerminateOnNaN(), Count()])
+    model.fit(
+        x,
+        np.ones((8, 1)),
+        batch_size=1,
+        epochs=3,
+        shuffle=False,
+        verbose=0,
+        callbacks=[TerminateOnNaN(), Count()],
+    )
     assert seen == [0, 1, 2, 3]
 
 
@@ -218,8 +265,14 @@ def test_ctrl_c_stops_at_a_batch_boundary_and_the_model_stays_usable():
             if batch == 2:
                 os.kill(os.getpid(), signal.SIGINT)
 
-    history = model.fit(np.ones((10, 3)), np.ones((10, 2)), batch_size=2, epochs=5,
-                        verbose=0, callbacks=[Interrupt()])
+    history = model.fit(
+        np.ones((10, 3)),
+        np.ones((10, 2)),
+        batch_size=2,
+        epochs=5,
+        verbose=0,
+        callbacks=[Interrupt()],
+    )
     assert history.interrupted
     assert model.optimizer.iterations.get_value() == 3  # batches 0, 1 and 2 finished
     assert model.predict(np.ones((1, 3))).shape == (1, 2)
@@ -240,8 +293,13 @@ def test_learning_rate_scheduler_and_csv_logger(tmp_path):
     model = _mlp()
     model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
     path = tmp_path / "log.csv"
-    model.fit(x, y, epochs=3, verbose=0,
-              callbacks=[LearningRateScheduler(lambda e: 0.1 / (e + 1)), CSVLogger(path)])
+    model.fit(
+        x,
+        y,
+        epochs=3,
+        verbose=0,
+        callbacks=[LearningRateScheduler(lambda e: 0.1 / (e + 1)), CSVLogger(path)],
+    )
     assert model.optimizer.learning_rate == pytest.approx(0.1 / 3)
     rows = path.read_text().splitlines()
     assert rows[0] == "epoch,accuracy,loss,lr" and len(rows) == 4
@@ -268,6 +326,10 @@ def test_set_weights_checks_count_and_shapes():
 
 def test_embedding_ids_out_of_range_are_refused_before_compiled_code_runs():
     model = Sequential([Embedding(5, 2, input_length=3), Dense(1)])
-    with pytest.raises(ValueError, match=r"\(Embedding\) has input_dim=5, so ids must be in \[0, 5\); received ids from 0 to 5"):
+    with pytest.raises(
+        ValueError,
+        match=r"\(Embedding\) has input_dim=5, so ids must be in \[0, 5\); "
+        r"received ids from 0 to 5",
+    ):
         model.predict(np.array([[0, 1, 5]]))
     assert model.predict(np.array([[0, 1, 4]])).shape == (1, 3, 1)

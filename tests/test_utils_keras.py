@@ -44,8 +44,9 @@ def test_to_categorical_one_hot_encodes():
 def test_normalize_gives_unit_rows_and_leaves_zero_rows():
     out = normalize(np.array([[3.0, 4.0], [0.0, 0.0]]))
     np.testing.assert_allclose(out, [[0.6, 0.8], [0.0, 0.0]])
-    np.testing.assert_allclose(normalize([[1.0, 1.0], [2.0, 2.0]], axis=0, order=1),
-                               [[1 / 3, 1 / 3], [2 / 3, 2 / 3]])
+    np.testing.assert_allclose(
+        normalize([[1.0, 1.0], [2.0, 2.0]], axis=0, order=1), [[1 / 3, 1 / 3], [2 / 3, 2 / 3]]
+    )
     with pytest.raises(ValueError, match=r"axis 3 is out of range for data of rank 2"):
         normalize(np.ones((2, 2)), axis=3)
     with pytest.raises(TypeError, match=r"expects numeric data"):
@@ -82,7 +83,9 @@ def test_custom_object_scope_refuses_what_is_not_a_name_to_object_dict():
 
 
 def test_old_keras_spellings_suggest_the_current_name():
-    with pytest.raises(TypeError, match=r"'lr'. Did you mean 'learning_rate'\? \('lr' is Keras's older"):
+    with pytest.raises(
+        TypeError, match=r"'lr'. Did you mean 'learning_rate'\? \('lr' is Keras's older"
+    ):
         check_kwargs("SGD", {"lr": 0.1}, ("learning_rate", "momentum"))
     with pytest.raises(TypeError, match=r"'momentun'. Did you mean 'momentum'"):
         check_kwargs("SGD", {"momentun": 0.9}, ("learning_rate", "momentum"))
@@ -99,12 +102,14 @@ def test_serialize_and_deserialize_keras_object_by_name_only():
     config = generic_utils.serialize_keras_object(reg)
     assert config["class_name"] == type(reg).__name__ == "L2"
     back = generic_utils.deserialize_keras_object(
-        config, module_objects={type(reg).__name__: type(reg)})
+        config, module_objects={type(reg).__name__: type(reg)}
+    )
     assert back.l2 == 0.5
     assert generic_utils.deserialize_keras_object("relu", {"relu": abs}) is abs
     with pytest.raises(ValueError, match=r"Unknown activation: 'rleu'. Did you mean 'relu'"):
-        generic_utils.deserialize_keras_object("rleu", {"relu": abs},
-                                               printable_module_name="activation")
+        generic_utils.deserialize_keras_object(
+            "rleu", {"relu": abs}, printable_module_name="activation"
+        )
     with pytest.raises(TypeError, match=r"Could not interpret object identifier 3"):
         generic_utils.deserialize_keras_object(3)
 

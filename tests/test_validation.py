@@ -27,20 +27,26 @@ def test_a_rate_accepts_python_and_numpy_numbers_in_zero_one(value):
 
 @pytest.mark.parametrize("value", [1.0, -0.1, float("nan"), float("inf"), np.float32("nan")])
 def test_a_rate_outside_zero_one_or_not_finite_is_a_value_error(value):
-    with pytest.raises(ValueError, match=r"Dropout 'd': rate must be a number in \[0, 1\), received"):
+    with pytest.raises(
+        ValueError, match=r"Dropout 'd': rate must be a number in \[0, 1\), received"
+    ):
         V.check_rate("Dropout 'd'", value)
 
 
 @pytest.mark.parametrize("value", ["0.5", None, True, [0.5], np.bool_(True)])
 def test_a_rate_of_the_wrong_type_is_a_type_error_naming_the_type(value):
-    with pytest.raises(TypeError, match=r"Dropout 'd': rate must be a number in \[0, 1\), received .* \("):
+    with pytest.raises(
+        TypeError, match=r"Dropout 'd': rate must be a number in \[0, 1\), received .* \("
+    ):
         V.check_rate("Dropout 'd'", value)
 
 
 def test_seeds_are_non_negative_integers_numpy_ones_too():
     assert V.check_seed("X", np.int64(7)) == 7
     assert isinstance(V.check_seed("X", None), int)
-    with pytest.raises(ValueError, match=r"X: seed must be a non-negative integer or None, received -1"):
+    with pytest.raises(
+        ValueError, match=r"X: seed must be a non-negative integer or None, received -1"
+    ):
         V.check_seed("X", -1)
     with pytest.raises(TypeError, match=r"X: seed must be .* received 1.5 \(float\)"):
         V.check_seed("X", 1.5)
@@ -48,7 +54,9 @@ def test_seeds_are_non_negative_integers_numpy_ones_too():
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), -1.0])
 def test_check_number_refuses_non_finite_and_out_of_domain_values(value):
-    with pytest.raises(ValueError, match=r"MaxNorm: max_value must be a finite number > 0, received"):
+    with pytest.raises(
+        ValueError, match=r"MaxNorm: max_value must be a finite number > 0, received"
+    ):
         V.check_number("MaxNorm", "max_value", value, low=0, low_open=True)
 
 
@@ -75,28 +83,96 @@ def test_positive_ints_and_choices_and_flags():
 @pytest.mark.parametrize(
     "make, error, match",
     [
-        (lambda: Dropout(float("nan")), ValueError, r"Dropout .*rate must be a number in \[0, 1\), received nan"),
+        (
+            lambda: Dropout(float("nan")),
+            ValueError,
+            r"Dropout .*rate must be a number in \[0, 1\), received nan",
+        ),
         (lambda: Dropout("0.5"), TypeError, r"Dropout .*rate must be .* received '0.5' \(str\)"),
         (lambda: AlphaDropout(float("inf")), ValueError, r"AlphaDropout .*rate .* received inf"),
         (lambda: GaussianDropout(np.float32("nan")), ValueError, r"GaussianDropout .*rate"),
-        (lambda: GaussianNoise(float("nan")), ValueError, r"GaussianNoise .*stddev must be a finite number >= 0, received nan"),
+        (
+            lambda: GaussianNoise(float("nan")),
+            ValueError,
+            r"GaussianNoise .*stddev must be a finite number >= 0, received nan",
+        ),
         (lambda: GaussianNoise([0.1]), TypeError, r"GaussianNoise .*stddev .* \(list\)"),
         (lambda: SpatialDropout2D(0.5, seed=2.5), TypeError, r"SpatialDropout2D .*seed"),
-        (lambda: SpatialDropout2D(0.5, data_format="nhwc"), ValueError, r"data_format must be 'channels_last' or 'channels_first', received 'nhwc'"),
-        (lambda: Dropout(0.5, noise_shape="abc"), TypeError, r"noise_shape must be a tuple of ints or None"),
-        (lambda: Dropout(0.5, noise_shape=(None, 0)), ValueError, r"noise_shape entries must be positive"),
-        (lambda: regularizers.l2(float("nan")), ValueError, r"L2: l2 must be a finite number >= 0, received nan"),
-        (lambda: regularizers.L1L2(l1=float("inf")), ValueError, r"L1L2: l1 must be a finite number >= 0, received inf"),
-        (lambda: regularizers.l1("0.1"), TypeError, r"L1: l1 must be a finite number >= 0, received '0.1' \(str\)"),
-        (lambda: constraints.MaxNorm(float("nan")), ValueError, r"MaxNorm: max_value must be a finite number > 0, received nan"),
-        (lambda: constraints.MaxNorm(float("inf")), ValueError, r"MaxNorm: max_value .* received inf"),
-        (lambda: constraints.MaxNorm(0), ValueError, r"MaxNorm: max_value must be a finite number > 0, received 0"),
-        (lambda: constraints.MinMaxNorm(rate=1.5), ValueError, r"MinMaxNorm: rate must be a finite number in \[0, 1\], received 1.5"),
-        (lambda: initializers.RandomNormal(stddev=float("nan")), ValueError, r"RandomNormal: stddev"),
-        (lambda: Dense(np.int64(0)), ValueError, r"Dense .*units must be a positive integer, received 0"),
-        (lambda: Dense("4"), TypeError, r"Dense .*units must be a positive integer, received '4' \(str\)"),
-        (lambda: Embedding(10, 3, mask_zero="yes"), TypeError, r"Embedding .*mask_zero must be True or False"),
-        (lambda: Embedding(10, 3, input_length=-5), ValueError, r"Embedding.*input_length must be a positive integer, received -5"),
+        (
+            lambda: SpatialDropout2D(0.5, data_format="nhwc"),
+            ValueError,
+            r"data_format must be 'channels_last' or 'channels_first', received 'nhwc'",
+        ),
+        (
+            lambda: Dropout(0.5, noise_shape="abc"),
+            TypeError,
+            r"noise_shape must be a tuple of ints or None",
+        ),
+        (
+            lambda: Dropout(0.5, noise_shape=(None, 0)),
+            ValueError,
+            r"noise_shape entries must be positive",
+        ),
+        (
+            lambda: regularizers.l2(float("nan")),
+            ValueError,
+            r"L2: l2 must be a finite number >= 0, received nan",
+        ),
+        (
+            lambda: regularizers.L1L2(l1=float("inf")),
+            ValueError,
+            r"L1L2: l1 must be a finite number >= 0, received inf",
+        ),
+        (
+            lambda: regularizers.l1("0.1"),
+            TypeError,
+            r"L1: l1 must be a finite number >= 0, received '0.1' \(str\)",
+        ),
+        (
+            lambda: constraints.MaxNorm(float("nan")),
+            ValueError,
+            r"MaxNorm: max_value must be a finite number > 0, received nan",
+        ),
+        (
+            lambda: constraints.MaxNorm(float("inf")),
+            ValueError,
+            r"MaxNorm: max_value .* received inf",
+        ),
+        (
+            lambda: constraints.MaxNorm(0),
+            ValueError,
+            r"MaxNorm: max_value must be a finite number > 0, received 0",
+        ),
+        (
+            lambda: constraints.MinMaxNorm(rate=1.5),
+            ValueError,
+            r"MinMaxNorm: rate must be a finite number in \[0, 1\], received 1.5",
+        ),
+        (
+            lambda: initializers.RandomNormal(stddev=float("nan")),
+            ValueError,
+            r"RandomNormal: stddev",
+        ),
+        (
+            lambda: Dense(np.int64(0)),
+            ValueError,
+            r"Dense .*units must be a positive integer, received 0",
+        ),
+        (
+            lambda: Dense("4"),
+            TypeError,
+            r"Dense .*units must be a positive integer, received '4' \(str\)",
+        ),
+        (
+            lambda: Embedding(10, 3, mask_zero="yes"),
+            TypeError,
+            r"Embedding .*mask_zero must be True or False",
+        ),
+        (
+            lambda: Embedding(10, 3, input_length=-5),
+            ValueError,
+            r"Embedding.*input_length must be a positive integer, received -5",
+        ),
     ],
 )
 def test_layers_and_objects_raise_one_exception_type_per_kind_of_mistake(make, error, match):
@@ -162,4 +238,6 @@ def test_an_uninterpretable_identifier_is_both_a_type_error_and_keras_value_erro
             get(6)
         with pytest.raises(ValueError):
             get(6)
-    assert issubclass(V.ArgumentTypeError, TypeError) and issubclass(V.ArgumentTypeError, ValueError)
+    assert issubclass(V.ArgumentTypeError, TypeError) and issubclass(
+        V.ArgumentTypeError, ValueError
+    )

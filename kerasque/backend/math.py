@@ -76,7 +76,7 @@ def _like(value, x):
 
 # -- products -------------------------------------------------------------------
 def dot(x, y):
-    """Matrix product; for more than 2 axes, ``x``'s last with ``y``'s second-to-last (``np.dot``)."""
+    """Matrix product; beyond 2 axes, ``x``'s last with ``y``'s second-to-last (``np.dot``)."""
     x, y = _t(x), _t(y)
     if x.ndim > 2 or y.ndim > 2:
         return pt.tensordot(x, y, axes=[[x.ndim - 1], [builtins.max(y.ndim - 2, 0)]])
@@ -327,7 +327,8 @@ def bias_add(x, bias, data_format=None):
     data_format = data_format or image_data_format()
     if data_format not in ("channels_first", "channels_last"):
         raise ValueError(
-            f"bias_add: data_format must be 'channels_first' or 'channels_last', received {data_format!r}."
+            "bias_add: data_format must be 'channels_first' or 'channels_last', "
+            f"received {data_format!r}."
         )
     if bias.ndim not in (1, x.ndim - 1):
         raise ValueError(

@@ -155,7 +155,7 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
 
 
 def dropout(x, level, noise_shape=None, seed=None):
-    """``x`` with a fraction ``level`` of entries set to 0 and the rest scaled by ``1 / (1 - level)``.
+    """``x`` with a fraction ``level`` of entries set to 0, the rest scaled by ``1 / (1 - level)``.
 
     Always drops (it has no phase); use it inside ``K.in_train_phase``.
     ``noise_shape`` (a tuple, ``None`` entries taking ``x``'s size) shares

@@ -129,7 +129,8 @@ def slice(x, start, size):
     x = _t(x)
     if len(start) != len(size):
         raise ValueError(
-            f"slice expects start and size of the same length, received {len(start)} and {len(size)}."
+            "slice expects start and size of the same length, received "
+            f"{len(start)} and {len(size)}."
         )
     index = tuple(slice_(b, None if s == -1 else b + s) for b, s in zip(start, size))
     return x[index]

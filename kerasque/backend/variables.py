@@ -327,7 +327,7 @@ def random_uniform_variable(shape, low, high, dtype=None, name=None, seed=None):
 
 
 def random_normal_variable(shape, mean, scale, dtype=None, name=None, seed=None):
-    """A variable drawn from N(mean, scale**2) (NumPy, seeded like :func:`random_uniform_variable`)."""
+    """A variable drawn from N(mean, scale**2), seeded as :func:`random_uniform_variable`."""
     return variable(numpy_generator(seed).normal(mean, scale, size=shape), dtype, name)
 
 

@@ -91,9 +91,7 @@ def _check_valid_fraction(valid_fraction: float) -> float:
     return float(valid_fraction)
 
 
-def load_data(
-    max_chars: int | None = None, valid_fraction: float = 0.1
-) -> tuple[str, str]:
+def load_data(max_chars: int | None = None, valid_fraction: float = 0.1) -> tuple[str, str]:
     """Load the corpus and split it into training and validation text.
 
     Parameters
@@ -192,9 +190,7 @@ def encode(text: str, char_to_index: Mapping[str, int]) -> np.ndarray:
         If ``text`` is not a str, or contains characters not in the vocabulary.
     """
     if not isinstance(text, str):
-        raise ValueError(
-            f"encode expects text to be a str, received {type(text).__name__}."
-        )
+        raise ValueError(f"encode expects text to be a str, received {type(text).__name__}.")
     if not isinstance(char_to_index, Mapping):
         raise ValueError(
             "encode expects char_to_index to be a dict from characters to "
@@ -276,8 +272,7 @@ def make_sequences(ids, seq_len: int) -> tuple[np.ndarray, np.ndarray]:
         )
     if not _is_int(seq_len) or seq_len < 1:
         raise ValueError(
-            f"make_sequences expects seq_len to be a positive integer, received "
-            f"{seq_len!r}."
+            f"make_sequences expects seq_len to be a positive integer, received {seq_len!r}."
         )
     # Each window needs one extra character after it to supply the last target.
     num_windows = (len(ids) - 1) // seq_len

@@ -57,8 +57,11 @@ def check_shape(owner: str, argument: str, shape, batch_axis: bool = False) -> t
     """
     if _is_int(shape):
         shape = (shape,)
-    what = "the full shape, batch axis first" if batch_axis else (
-        "one sample's shape, without the batch axis")
+    what = (
+        "the full shape, batch axis first"
+        if batch_axis
+        else ("one sample's shape, without the batch axis")
+    )
     if isinstance(shape, (str, bytes, dict, set)) or not isinstance(shape, (tuple, list)):
         raise TypeError(
             f"{owner}: {argument} must be a tuple of positive integers or None ({what}), "
@@ -158,7 +161,8 @@ def _check_agrees(owner, shape, implied, axes: dict) -> None:
         return
     named = ", ".join(f"{k}={v}" for k, v in axes.items() if v is not None)
     agrees = len(shape) == len(implied) and all(
-        a is None or b is None or a == b for a, b in zip(shape, implied))
+        a is None or b is None or a == b for a, b in zip(shape, implied)
+    )
     if not agrees:
         raise ValueError(
             f"{owner}: {named} contradicts the input shape {shape}; pass only one of them "

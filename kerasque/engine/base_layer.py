@@ -50,8 +50,17 @@ from kerasque.utils.generic import check_kwargs, to_list, unpack_singleton
 from kerasque.utils.random_state import next_seed, numpy_generator
 
 _NAME_COUNTS: dict[str, int] = defaultdict(int)
-_BASE_KWARGS = ("name", "trainable", "dtype", "input_shape", "batch_input_shape", "batch_size",
-                "weights", "activity_regularizer", "input_dtype")
+_BASE_KWARGS = (
+    "name",
+    "trainable",
+    "dtype",
+    "input_shape",
+    "batch_input_shape",
+    "batch_size",
+    "weights",
+    "activity_regularizer",
+    "input_dtype",
+)
 
 
 def unique_name(base: str) -> str:
@@ -188,8 +197,9 @@ class Layer(NodeAccess):
 
     @trainable.setter
     def trainable(self, value) -> None:
-        value = check_bool(f"Layer {getattr(self, 'name', type(self).__name__)!r}", "trainable",
-                           value)
+        value = check_bool(
+            f"Layer {getattr(self, 'name', type(self).__name__)!r}", "trainable", value
+        )
         changed = value != getattr(self, "_trainable", value)
         self._trainable = value
         if changed:
@@ -204,8 +214,17 @@ class Layer(NodeAccess):
                 )
 
     # -- weights ----------------------------------------------------------
-    def add_weight(self, name=None, shape=None, initializer=None, regularizer=None,
-                   constraint=None, trainable=True, dtype=None, **kwargs):
+    def add_weight(
+        self,
+        name=None,
+        shape=None,
+        initializer=None,
+        regularizer=None,
+        constraint=None,
+        trainable=True,
+        dtype=None,
+        **kwargs,
+    ):
         """Create a shared variable named ``'{layer}/{name}'``.
 
         Takes Keras 2's keywords (``name, shape, dtype, initializer,
@@ -228,8 +247,11 @@ class Layer(NodeAccess):
             The layer's ``dtype`` (``floatx()``) by default. A trainable
             weight needs a float dtype.
         """
-        check_kwargs(f"{type(self).__name__}.add_weight", kwargs,
-                     ("autocast", "aggregation", "synchronization", "overwrite_with_gradient"))
+        check_kwargs(
+            f"{type(self).__name__}.add_weight",
+            kwargs,
+            ("autocast", "aggregation", "synchronization", "overwrite_with_gradient"),
+        )
         if shape is None and isinstance(name, (tuple, list)):
             name, shape = None, name  # Keras 3 passes the shape first
         if shape is None:
@@ -288,7 +310,9 @@ class Layer(NodeAccess):
     def weights(self) -> list:
         own = self._trainable_weights + self._non_trainable_weights
         seen = set(own)
-        return own + [w for lay in self.sublayers for w in lay.weights if not (w in seen or seen.add(w))]
+        return own + [
+            w for lay in self.sublayers for w in lay.weights if not (w in seen or seen.add(w))
+        ]
 
     # -- losses and updates -------------------------------------------------
     @property
@@ -383,8 +407,11 @@ class Layer(NodeAccess):
         key = input_key(inputs)
         found = [value for k, value in self._conditional_losses if k == key]
         targets = variables_of(inputs)
-        return found + [value for value, owner in context.current().loss_records()
-                        if owner == self.name and reads_any(value, targets)]
+        return found + [
+            value
+            for value, owner in context.current().loss_records()
+            if owner == self.name and reads_any(value, targets)
+        ]
 
     def get_updates_for(self, inputs) -> list:
         """The updates that depend on ``inputs``; ``None``: the unconditional ones."""
@@ -395,8 +422,11 @@ class Layer(NodeAccess):
         targets = variables_of(inputs)
         fp = context.current()
         recorded = fp.state_updates()
-        return found + [(var, value) for var, value, owner in recorded
-                        if owner == self.name and reads_any(value, targets)]
+        return found + [
+            (var, value)
+            for var, value, owner in recorded
+            if owner == self.name and reads_any(value, targets)
+        ]
 
     def all_constraints(self) -> dict:
         out = dict(self.constraints)
@@ -516,12 +546,10 @@ class Layer(NodeAccess):
         return node.outputs if multi else node.outputs[0]
 
     def _call_pytensor(self, xs, kwargs):
-        from kerasque.backend import learning_phase
-
         check_kwargs(f"{type(self).__name__}.__call__", kwargs, ("training", "mask"))
         xs = [pt.as_tensor_variable(x) for x in xs]
         training = kwargs.get("training")
-        training = learning_phase() if training is None else training
+        training = context.learning_phase() if training is None else training
         mask = kwargs.get("mask")
         masks = to_list(mask) if mask is not None else [None] * len(xs)
         outs, _ = self._apply(xs, masks, training)
@@ -587,7 +615,9 @@ def _init_params(cls) -> tuple:
         for klass in cls.__mro__:
             init = klass.__dict__.get("__init__")
             if init is not None:
-                names += [p for p in inspect.signature(init).parameters if p not in ("self", "kwargs")]
+                names += [
+                    p for p in inspect.signature(init).parameters if p not in ("self", "kwargs")
+                ]
         _INIT_CACHE[cls] = tuple(dict.fromkeys(names))
     return _INIT_CACHE[cls]
 

@@ -52,7 +52,9 @@ def clone_model(model, input_tensors=None, clone_function=None):
         )
     clone_function = clone_function or clone_layer
     if not callable(clone_function):
-        raise TypeError(f"clone_model: clone_function must be callable, received {clone_function!r}.")
+        raise TypeError(
+            f"clone_model: clone_function must be callable, received {clone_function!r}."
+        )
     inputs = _check_input_tensors(model, input_tensors)
     if isinstance(model, Sequential):
         return _clone_sequential(model, inputs, clone_function)
@@ -66,8 +68,7 @@ def _check_input_tensors(model, input_tensors):
     for t in tensors:
         if not (isinstance(t, SymbolicTensor) and isinstance(t.node.layer, InputLayer)):
             raise TypeError(
-                "clone_model: input_tensors must be tensors from Input(...), received "
-                f"{t!r}."
+                f"clone_model: input_tensors must be tensors from Input(...), received {t!r}."
             )
     expected = len(model.inputs) if model.inputs else 1
     if len(tensors) != expected:
@@ -109,8 +110,11 @@ def _clone_functional(model, inputs, clone_function):
 
     tensors: dict[int, SymbolicTensor] = {}
     for i, t in enumerate(model.inputs):
-        new = inputs[i] if inputs is not None else Input(
-            batch_shape=t.shape, dtype=t.dtype, name=t.node.layer.name)
+        new = (
+            inputs[i]
+            if inputs is not None
+            else Input(batch_shape=t.shape, dtype=t.dtype, name=t.node.layer.name)
+        )
         tensors[id(t)] = new
     layers: dict[int, Layer] = {}
     for node in topological_nodes(model.outputs):
@@ -124,5 +128,8 @@ def _clone_functional(model, inputs, clone_function):
         tensors.update({id(t): new for t, new in zip(node.outputs, outs)})
     outputs = [tensors[id(t)] for t in model.outputs]
     new_inputs = [tensors[id(t)] for t in model.inputs]
-    return Model(new_inputs if len(new_inputs) > 1 else new_inputs[0],
-                 outputs if len(outputs) > 1 else outputs[0], name=model.name)
+    return Model(
+        new_inputs if len(new_inputs) > 1 else new_inputs[0],
+        outputs if len(outputs) > 1 else outputs[0],
+        name=model.name,
+    )

@@ -54,6 +54,29 @@ def _merge_updates(updates) -> tuple[dict, dict]:
     return merged, owners
 
 
+def _drop_unread_draws(outputs, merged: dict) -> dict:
+    """Drop generator updates none of whose draws reach an output or another update.
+
+    ``K.in_train_phase(K.dropout(x, 0.5), x)`` in a test graph draws a mask
+    that nothing reads: advancing the generator for it would waste the draw
+    (and the JAX export cannot carry a state that no computation produced).
+    """
+    from pytensor.graph.traversal import ancestors
+
+    is_rng = {v: isinstance(v.type, RandomGeneratorType) for v in merged}
+    roots = list(outputs) + [val for var, val in merged.items() if not is_rng[var]]
+    read = set(ancestors(roots)) if roots else set()
+    kept = {}
+    for var, value in merged.items():
+        state, used = value, not is_rng[var]
+        while not used and state.owner is not None and isinstance(state.owner.op, RandomVariable):
+            used = state.owner.outputs[1] in read
+            state = state.owner.inputs[0]
+        if used or state is not var:  # keep anything that is not a plain chain of draws
+            kept[var] = value
+    return kept
+
+
 def _chain_root(state):
     """Follow a generator state back through draws to its root variable."""
     while state.owner is not None and isinstance(state.owner.op, RandomVariable):
@@ -105,15 +128,17 @@ def check_randomness(outputs, updates: dict, owners: dict, draw_owner: dict) -> 
         ok = ok and not any(value is n.inputs[0] for ns in readers.values() for n in ns)
         if not ok:
             raise ValueError(
-                f"The update of generator {_describe(var)} (from {owners.get(var) or 'an explicit update'}) "
+                f"The update of generator {_describe(var)} "
+                f"(from {owners.get(var) or 'an explicit update'}) "
                 "is not the last state of that generator's draws in this graph, so "
                 "draws would repeat or be skipped. Update it with the next_rng of its "
                 "last draw."
             )
 
 
-def compile_function(inputs, outputs, updates=(), draw_owner=None, mode=None,
-                     name=None) -> CompiledFunction:
+def compile_function(
+    inputs, outputs, updates=(), draw_owner=None, mode=None, name=None
+) -> CompiledFunction:
     """Compile ``inputs -> outputs`` with checked updates, in the mode in force.
 
     Parameters
@@ -135,18 +160,26 @@ def compile_function(inputs, outputs, updates=(), draw_owner=None, mode=None,
         :class:`~kerasque.engine.function.HostFunction`.
     """
     merged, owners = _merge_updates(updates)
+    merged = _drop_unread_draws(outputs, merged)
     check_randomness(outputs, merged, owners, draw_owner or {})
     name = name or "function"
     if modes.resolve(mode) == "JAX":
         # Specialized per input shape, generators threaded explicitly (see modes).
         return JaxFunction(inputs, outputs, merged, name, compiler=pytensor_function)
-    fn = pytensor_function(inputs, outputs, updates=list(merged.items()),
-                           mode=modes.pytensor_mode(mode), name=name,
-                           on_unused_input="ignore", allow_input_downcast=True)
+    fn = pytensor_function(
+        inputs,
+        outputs,
+        updates=list(merged.items()),
+        mode=modes.pytensor_mode(mode),
+        name=name,
+        on_unused_input="ignore",
+        allow_input_downcast=True,
+    )
     return HostFunction(fn, name)
 
 
 def pytensor_function(inputs, outputs, updates, mode, name, **options):
     """The one call of :func:`pytensor.function` in kerasque (every mode's compile ends here)."""
-    return pytensor.function(list(inputs), list(outputs), updates=list(updates), mode=mode,
-                             name=name, **options)
+    return pytensor.function(
+        list(inputs), list(outputs), updates=list(updates), mode=mode, name=name, **options
+    )

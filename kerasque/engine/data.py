@@ -129,7 +129,12 @@ def _cast(a, dtype, owner):
 
 
 def _fmt(shape) -> str:
-    return "(" + ", ".join("None" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+    return (
+        "("
+        + ", ".join("None" if s is None else str(s) for s in shape)
+        + ("," if len(shape) == 1 else "")
+        + ")"
+    )
 
 
 def standardize_targets(model, y, specs) -> list:
@@ -178,7 +183,9 @@ def _target(t, a, loss_fn):
                 f"expects integer labels of shape {_fmt(t.shape[:-1])}, received shape {a.shape}."
             )
         if a.size and (a.dtype.kind == "f" and not np.all(np.mod(a, 1) == 0)):
-            raise ValueError(f"Output {owner!r}: sparse labels must be integers, received non-integer values.")
+            raise ValueError(
+                f"Output {owner!r}: sparse labels must be integers, received non-integer values."
+            )
         if a.size and (a.min() < 0 or (classes is not None and a.max() >= classes)):
             raise ValueError(
                 f"Output {owner!r} has {classes} classes; sparse labels must be in "
@@ -190,11 +197,14 @@ def _target(t, a, loss_fn):
         raise ValueError(
             f"Output {owner!r} has {classes} units, so categorical_crossentropy expects one-hot "
             f"targets of shape {_fmt(t.shape)}; received shape {a.shape} (width {width}). Use "
-            f"kerasque.utils.to_categorical(y, {classes}) or loss='sparse_categorical_crossentropy'."
+            f"kerasque.utils.to_categorical(y, {classes}) or "
+            "loss='sparse_categorical_crossentropy'."
         )
     if a.ndim == len(t.shape) - 1 and classes == 1:
         a = a[..., None]
-    if a.ndim != len(t.shape) or any(e is not None and e != s for e, s in zip(t.shape[1:], a.shape[1:])):
+    if a.ndim != len(t.shape) or any(
+        e is not None and e != s for e, s in zip(t.shape[1:], a.shape[1:])
+    ):
         raise ValueError(
             f"Output {owner!r} has shape {_fmt(t.shape)}; targets must match it, received "
             f"shape {a.shape}."
@@ -254,9 +264,17 @@ def _weights(spec, y, sample_weight, class_weight) -> np.ndarray:
     if sample_weight is not None:
         w = _as_array(sample_weight, what).astype(floatx(), copy=False)
         want = 2 if spec.temporal else 1
-        if w.ndim != want or w.shape[0] != n or (spec.temporal and y.ndim > 1 and w.shape[1] != y.shape[1]):
+        if (
+            w.ndim != want
+            or w.shape[0] != n
+            or (spec.temporal and y.ndim > 1 and w.shape[1] != y.shape[1])
+        ):
             shape = "(samples, steps)" if spec.temporal else "(samples,)"
-            hint = "" if spec.temporal else " For per-step weights compile with sample_weight_mode='temporal'."
+            hint = (
+                ""
+                if spec.temporal
+                else " For per-step weights compile with sample_weight_mode='temporal'."
+            )
             raise ValueError(
                 f"{what} must have shape {shape} = {(n, *y.shape[1:2])[:want]}, received shape "
                 f"{w.shape}.{hint}"
@@ -274,7 +292,9 @@ def _class_weights(spec, y, class_weight) -> np.ndarray:
     what = f"class_weight (output {spec.name!r})"
     for k, v in class_weight.items():
         if isinstance(v, bool) or not isinstance(v, numbers.Real) or not np.isfinite(v) or v < 0:
-            raise ValueError(f"{what}: the weight of class {k!r} must be a finite number >= 0, received {v!r}.")
+            raise ValueError(
+                f"{what}: the weight of class {k!r} must be a finite number >= 0, received {v!r}."
+            )
     if spec.sparse:
         classes = y
     elif y.ndim >= 2 and y.shape[-1] > 1:
@@ -283,13 +303,17 @@ def _class_weights(spec, y, class_weight) -> np.ndarray:
         classes = np.reshape(y, y.shape[:-1]) if y.ndim >= 2 else y
         classes = np.round(classes).astype("int64")
     if classes.ndim > (2 if spec.temporal else 1):
-        raise ValueError(f"{what} is supported for targets of one class per sample (or per step with sample_weight_mode='temporal').")
+        raise ValueError(
+            f"{what} is supported for targets of one class per sample (or per step "
+            "with sample_weight_mode='temporal')."
+        )
     if not spec.temporal and classes.ndim > 1:
         raise ValueError(f"{what}: per-step targets need sample_weight_mode='temporal'.")
     missing = sorted({int(c) for c in np.unique(classes)} - {int(k) for k in class_weight})
     if missing:
         raise ValueError(
-            f"{what} must give a weight to every class in the data; classes {missing[:5]} have none."
+            f"{what} must give a weight to every class in the data; classes "
+            f"{missing[:5]} have none."
         )
     table = {int(k): float(v) for k, v in class_weight.items()}
     return np.vectorize(table.__getitem__, otypes=[floatx()])(classes.astype("int64"))

@@ -107,7 +107,7 @@ class SequenceFeed:
     def epoch(self):
         length = len(self.sequence)
         order = self.rng.permutation(length) if self.shuffle else np.arange(length)
-        for i in order[:self.steps]:
+        for i in order[: self.steps]:
             yield self.standardize(self.sequence[int(i)])
 
     def end_epoch(self) -> None:

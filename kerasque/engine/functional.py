@@ -114,8 +114,7 @@ class Functional(Layer):
             raise ValueError("get_layer: provide a layer name= or index=.")
         if not isinstance(name, str):
             raise TypeError(
-                f"get_layer: name must be a string, received {name!r} "
-                f"(type {type(name).__name__})."
+                f"get_layer: name must be a string, received {name!r} (type {type(name).__name__})."
             )
         for lay in self.layers:
             if lay.name == name:
@@ -167,8 +166,12 @@ class Functional(Layer):
         from kerasque import __version__
 
         self._ensure_graph()
-        config = {"class_name": type(self).__name__, "config": self.get_config(),
-                  "keras_version": __version__, "backend": "pytensor"}
+        config = {
+            "class_name": type(self).__name__,
+            "config": self.get_config(),
+            "keras_version": __version__,
+            "backend": "pytensor",
+        }
         return json.dumps(config, **kwargs)
 
     def to_yaml(self, **kwargs):
@@ -190,7 +193,9 @@ class Functional(Layer):
                 f"Model {self.name!r} expects {len(self.inputs)} inputs, received {len(shapes)}."
             )
         for t, s in zip(self.inputs, shapes):
-            if len(s) != len(t.shape) or any(a is not None and b is not None and a != b for a, b in zip(t.shape[1:], s[1:])):
+            if len(s) != len(t.shape) or any(
+                a is not None and b is not None and a != b for a, b in zip(t.shape[1:], s[1:])
+            ):
                 raise ValueError(
                     f"Model {self.name!r} expects input of shape {t.shape}, received {tuple(s)}."
                 )

@@ -25,9 +25,18 @@ class InputLayer(Layer):
         is a synonym, as in Keras.
     """
 
-    def __init__(self, batch_input_shape=None, input_dtype=None, input_shape=None,
-                 batch_size=None, dtype=None, shape=None, batch_shape=None, sparse=None,
-                 **kwargs):
+    def __init__(
+        self,
+        batch_input_shape=None,
+        input_dtype=None,
+        input_shape=None,
+        batch_size=None,
+        dtype=None,
+        shape=None,
+        batch_shape=None,
+        sparse=None,
+        **kwargs,
+    ):
         owner = f"InputLayer {kwargs.get('name') or ''}".strip()
         if sparse:
             raise ValueError(f"{owner}: sparse inputs are not supported; pass dense arrays.")
@@ -54,8 +63,9 @@ class InputLayer(Layer):
         return config
 
 
-def Input(shape=None, dtype=None, name=None, batch_shape=None, batch_size=None,
-          sparse=None, tensor=None):
+def Input(
+    shape=None, dtype=None, name=None, batch_shape=None, batch_size=None, sparse=None, tensor=None
+):
     """A symbolic input of one sample's ``shape`` (the batch axis is added).
 
     Parameters

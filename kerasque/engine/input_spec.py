@@ -17,8 +17,7 @@ class InputSpec:
         ``{axis: size}`` for axes of a fixed size (``{-1: 16}``).
     """
 
-    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None,
-                 axes=None):
+    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None):
         self.dtype = dtype
         self.shape = tuple(shape) if shape is not None else None
         self.ndim = len(self.shape) if self.shape is not None and ndim is None else ndim

@@ -23,7 +23,9 @@ class NodeAccess:
                 f"Layer {self.name!r} is not connected: it has never been called on a "
                 f"symbolic tensor (from Input), so it has no {what}."
             )
-        if not isinstance(node_index, (int, np.integer)) or not -len(nodes) <= node_index < len(nodes):
+        if not isinstance(node_index, (int, np.integer)) or not -len(nodes) <= node_index < len(
+            nodes
+        ):
             raise ValueError(
                 f"Layer {self.name!r} has {len(nodes)} inbound node(s); asked for the {what} "
                 f"at node index {node_index!r}."
@@ -52,7 +54,9 @@ class NodeAccess:
         return unpack_singleton([t.shape for t in node.inputs or node.outputs])
 
     def get_output_shape_at(self, node_index: int):
-        return unpack_singleton([t.shape for t in self._node_at(node_index, "output shape").outputs])
+        return unpack_singleton(
+            [t.shape for t in self._node_at(node_index, "output shape").outputs]
+        )
 
     @property
     def input(self):

@@ -55,8 +55,10 @@ class OutputSpec:
 
 def output_names(model) -> list:
     """The names of a model's outputs (their layers' names), as Keras's ``output_names``."""
-    return [t.node.layer.name if t.node is not None else f"output_{i}"
-            for i, t in enumerate(model.outputs)]
+    return [
+        t.node.layer.name if t.node is not None else f"output_{i}"
+        for i, t in enumerate(model.outputs)
+    ]
 
 
 def per_output(what: str, value, names: list, default=None) -> list:
@@ -108,10 +110,14 @@ def _metric_lists(what: str, metrics, names: list) -> list:
             f"{metrics!r}; write {what}=[{metrics!r}]."
         )
     if isinstance(metrics, dict):
-        return [list(m) if isinstance(m, (list, tuple)) else [m] if m is not None else []
-                for m in per_output(what, metrics, names)]
+        return [
+            list(m) if isinstance(m, (list, tuple)) else [m] if m is not None else []
+            for m in per_output(what, metrics, names)
+        ]
     if not isinstance(metrics, (list, tuple)):
-        raise TypeError(f"compile: {what} must be a list or a dict, received {type(metrics).__name__}.")
+        raise TypeError(
+            f"compile: {what} must be a list or a dict, received {type(metrics).__name__}."
+        )
     nested = metrics and all(isinstance(m, (list, tuple)) for m in metrics)
     if nested:
         return [list(m) for m in per_output(what, list(metrics), names)]
@@ -128,9 +134,16 @@ def resolve_outputs(model, config: dict) -> list[OutputSpec]:
             if name not in loss:
                 warnings.warn(
                     f"Output {name!r} is missing from the loss dictionary; it will not be "
-                    "trained (no loss), as in Keras.", UserWarning, stacklevel=3)
+                    "trained (no loss), as in Keras.",
+                    UserWarning,
+                    stacklevel=3,
+                )
     weights = config["loss_weights"]
-    weight_list = per_output("loss_weights", weights, names, 1.0) if weights is not None else [1.0] * len(names)
+    weight_list = (
+        per_output("loss_weights", weights, names, 1.0)
+        if weights is not None
+        else [1.0] * len(names)
+    )
     modes = per_output("sample_weight_mode", config["sample_weight_mode"], names)
     plain = _metric_lists("metrics", config["metrics"], names)
     weighted = _metric_lists("weighted_metrics", config["weighted_metrics"], names)
@@ -143,8 +156,11 @@ def resolve_outputs(model, config: dict) -> list[OutputSpec]:
             for m in group if fn is not None else ():  # untrained outputs have no targets
                 log_name, metric_fn = metrics_mod.resolve(m, fn, t.shape)
                 metrics.append((prefix + tag + log_name, metric_fn, bool(tag)))
-        specs.append(OutputSpec(name, fn, _loss_weight(weight_list[i], name),
-                                _temporal(modes[i], name), metrics))
+        specs.append(
+            OutputSpec(
+                name, fn, _loss_weight(weight_list[i], name), _temporal(modes[i], name), metrics
+            )
+        )
     return specs
 
 

@@ -166,8 +166,9 @@ class Sequential(Model):
                     "e.g. model.build((None, 16))): its first layer has no input shape."
                 )
         else:
-            shape = check_shape(f"Sequential {self.name!r}", "input_shape", input_shape,
-                                batch_axis=True)
+            shape = check_shape(
+                f"Sequential {self.name!r}", "input_shape", input_shape, batch_axis=True
+            )
             if self.inputs:
                 self._check_built_shape(shape)
                 return
@@ -180,7 +181,8 @@ class Sequential(Model):
     def _check_built_shape(self, shape) -> None:
         built = self.inputs[0].shape
         if len(built) != len(shape) or any(
-                a is not None and b is not None and a != b for a, b in zip(built[1:], shape[1:])):
+            a is not None and b is not None and a != b for a, b in zip(built[1:], shape[1:])
+        ):
             raise ValueError(
                 f"Sequential {self.name!r} is built for input shape {built}, received {shape}."
             )
@@ -210,9 +212,7 @@ class Sequential(Model):
         if self.inputs:
             super().check_input_shape(shapes)
         elif len(shapes) != 1:
-            raise ValueError(
-                f"Sequential {self.name!r} takes one input, received {len(shapes)}."
-            )
+            raise ValueError(f"Sequential {self.name!r} takes one input, received {len(shapes)}.")
 
     # -- the model as an object -----------------------------------------------
     @property
@@ -225,7 +225,9 @@ class Sequential(Model):
 
     def _ensure_graph(self) -> None:
         if not self._stack and not self.inputs:
-            raise ValueError(f"Sequential {self.name!r} has no layers; add some with model.add(...).")
+            raise ValueError(
+                f"Sequential {self.name!r} has no layers; add some with model.add(...)."
+            )
         if not self.inputs:
             first = self._stack[0]
             raise ValueError(

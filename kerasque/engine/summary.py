@@ -54,11 +54,15 @@ def _connections(layer, nodes) -> list[str]:
 def _columns(line_length, positions, sequential: bool):
     line_length = line_length or (65 if sequential else 98)
     if isinstance(line_length, bool) or not isinstance(line_length, int) or line_length < 20:
-        raise ValueError(f"summary: line_length must be an integer >= 20, received {line_length!r}.")
+        raise ValueError(
+            f"summary: line_length must be an integer >= 20, received {line_length!r}."
+        )
     positions = positions or ([0.45, 0.85, 1.0] if sequential else [0.33, 0.55, 0.67, 1.0])
     expected = 3 if sequential else 4
     if len(positions) != expected:
-        raise ValueError(f"summary: positions needs {expected} column ends, received {positions!r}.")
+        raise ValueError(
+            f"summary: positions needs {expected} column ends, received {positions!r}."
+        )
     if positions[-1] <= 1:
         positions = [int(line_length * p) for p in positions]
     return line_length, list(positions)
@@ -77,8 +81,12 @@ def summary_lines(model, width=None, line_length=None, positions=None) -> list[s
     sequential = _sequential_like(model, nodes)
     line_length, positions = _columns(line_length or width, positions, sequential)
     header = ["Layer (type)", "Output Shape", "Param #"] + ([] if sequential else ["Connected to"])
-    lines = [f'Model: "{model.name}"', "_" * line_length, _row(header, positions),
-             "=" * line_length]
+    lines = [
+        f'Model: "{model.name}"',
+        "_" * line_length,
+        _row(header, positions),
+        "=" * line_length,
+    ]
     for i, layer in enumerate(model.layers):
         if isinstance(layer, InputLayer):
             shape = str(tuple(layer.batch_input_shape))
@@ -87,13 +95,21 @@ def summary_lines(model, width=None, line_length=None, positions=None) -> list[s
         label = f"{layer.name} ({type(layer).__name__})"
         params = str(layer.count_params()) if layer.built or layer.weights else "0"
         links = [] if sequential else _connections(layer, nodes)
-        lines.append(_row([label, shape, params] + ([] if sequential else [links[0] if links else ""]),
-                          positions))
+        lines.append(
+            _row(
+                [label, shape, params] + ([] if sequential else [links[0] if links else ""]),
+                positions,
+            )
+        )
         for extra in links[1:]:
             lines.append(_row(["", "", "", extra], positions))
         lines.append(("=" if i == len(model.layers) - 1 else "_") * line_length)
     trainable = int(sum(np.prod(w.get_value(borrow=True).shape) for w in model.trainable_weights))
     total = model.count_params()
-    lines += [f"Total params: {total:,}", f"Trainable params: {trainable:,}",
-              f"Non-trainable params: {total - trainable:,}", "_" * line_length]
+    lines += [
+        f"Total params: {total:,}",
+        f"Trainable params: {trainable:,}",
+        f"Non-trainable params: {total - trainable:,}",
+        "_" * line_length,
+    ]
     return lines

@@ -105,9 +105,12 @@ class Node:
         return [t.index for t in self.inputs]
 
     def get_config(self) -> dict:
-        return {"outbound_layer": self.layer.name,
-                "inbound_layers": [layer.name for layer in self.inbound_layers],
-                "node_indices": self.node_indices, "tensor_indices": self.tensor_indices}
+        return {
+            "outbound_layer": self.layer.name,
+            "inbound_layers": [layer.name for layer in self.inbound_layers],
+            "node_indices": self.node_indices,
+            "tensor_indices": self.tensor_indices,
+        }
 
     def detach(self) -> None:
         """Forget this node (its layer leaves a Sequential)."""
@@ -161,8 +164,10 @@ def _layer_reads_phase(layer) -> bool:
 
 def uses_learning_phase(outputs) -> bool:
     """Whether any node behind ``outputs`` reads the phase (no ``training=`` fixed)."""
-    return any("training" not in node.kwargs and node.inputs and _layer_reads_phase(node.layer)
-               for node in topological_nodes(outputs))
+    return any(
+        "training" not in node.kwargs and node.inputs and _layer_reads_phase(node.layer)
+        for node in topological_nodes(outputs)
+    )
 
 
 def run_nodes(inputs, input_values, outputs, training):

@@ -18,6 +18,7 @@ through the protocol of :mod:`kerasque.engine.function`, whatever the mode.
 from __future__ import annotations
 
 import itertools
+import os
 import warnings
 
 import numpy as np
@@ -44,7 +45,7 @@ from kerasque.engine.fit_loop import (
     mean_over,
     outputs_over,
 )
-from kerasque.engine.functional import Functional
+from kerasque.engine.functional import Functional, graph_arguments
 from kerasque.engine.objectives import metrics_names, resolve_outputs, weighted_objective
 from kerasque.engine.symbolic import run_nodes
 from kerasque.engine.tracing import placeholder
@@ -53,8 +54,12 @@ from kerasque.utils.data_utils import Sequence
 from kerasque.utils.generic import check_kwargs
 from kerasque.utils.random_state import numpy_generator
 
-_BUILDERS = {"train": "_build_train", "test": "_build_test", "predict": "_build_predict",
-             "predict_stochastic": "_build_predict_stochastic"}
+_BUILDERS = {
+    "train": "_build_train",
+    "test": "_build_test",
+    "predict": "_build_predict",
+    "predict_stochastic": "_build_predict_stochastic",
+}
 
 
 class Model(TrainingState, Functional):
@@ -68,7 +73,8 @@ class Model(TrainingState, Functional):
     >>> model = Model(x, Dense(2, activation="softmax")(Dense(8)(x)))
     """
 
-    def __init__(self, inputs, outputs, name=None):
+    def __init__(self, inputs=None, outputs=None, name=None, **kwargs):
+        inputs, outputs = graph_arguments(inputs, outputs, kwargs)
         super().__init__(name=name)
         self._init_training()
         self._init_graph(inputs, outputs)
@@ -109,8 +115,17 @@ class Model(TrainingState, Functional):
             )
 
     # -- compile ----------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
-                sample_weight_mode=None, weighted_metrics=None, mode=None, **kwargs):
+    def compile(
+        self,
+        optimizer="rmsprop",
+        loss=None,
+        metrics=None,
+        loss_weights=None,
+        sample_weight_mode=None,
+        weighted_metrics=None,
+        mode=None,
+        **kwargs,
+    ):
         """Configure training.
 
         Parameters
@@ -142,9 +157,13 @@ class Model(TrainingState, Functional):
         self.loss_weights = loss_weights
         self.sample_weight_mode = sample_weight_mode
         self.weighted_metrics = weighted_metrics
-        self._compile_config = {"loss": loss, "metrics": metrics, "loss_weights": loss_weights,
-                                "sample_weight_mode": sample_weight_mode,
-                                "weighted_metrics": weighted_metrics}
+        self._compile_config = {
+            "loss": loss,
+            "metrics": metrics,
+            "loss_weights": loss_weights,
+            "sample_weight_mode": sample_weight_mode,
+            "weighted_metrics": weighted_metrics,
+        }
         self._mode = modes.resolve(mode)
         self._functions = {}
         self._output_specs_cache = None
@@ -178,8 +197,10 @@ class Model(TrainingState, Functional):
             warnings.warn(
                 "Discrepancy between trainable weights and collected trainable weights: "
                 f"a layer's `trainable` changed after model {self.name!r} was compiled. Call "
-                "model.compile(...) again for the change to take effect.", UserWarning,
-                stacklevel=3)
+                "model.compile(...) again for the change to take effect.",
+                UserWarning,
+                stacklevel=3,
+            )
 
     # -- compiled functions -----------------------------------------------
     def _function(self, kind: str, weighted: bool = False):
@@ -222,8 +243,11 @@ class Model(TrainingState, Functional):
     def _weight_inputs(specs, weighted: bool):
         if not weighted:
             return []
-        return [pt.tensor(f"sw{i}", dtype=floatx(), shape=(None, None) if s.temporal else (None,))
-                for i, s in enumerate(specs) if s.loss is not None]
+        return [
+            pt.tensor(f"sw{i}", dtype=floatx(), shape=(None, None) if s.temporal else (None,))
+            for i, s in enumerate(specs)
+            if s.loss is not None
+        ]
 
     def _objective(self, specs, outs, masks, ys, ws, fp):
         """The total loss, and the values logged after it (per-output losses, metrics)."""
@@ -256,31 +280,52 @@ class Model(TrainingState, Functional):
         specs = self._output_specs()
         weights = self._collected_trainable_weights
         with context.forward_pass("train") as fp:
-            xs, ys, ws = self._placeholders(), self._targets(specs), self._weight_inputs(specs, weighted)
+            xs, ys, ws = (
+                self._placeholders(),
+                self._targets(specs),
+                self._weight_inputs(specs, weighted),
+            )
             outs, masks = run_nodes(self.inputs, xs, self.outputs, True)
             total, logged = self._objective(specs, outs, masks, ys, ws, fp)
             # Weights the loss does not reach (an output without loss) get no update.
             reached = set(ancestors([total]))
             weights = [w for w in weights if w in reached]
             updates = self.optimizer.get_updates(weights, total, self.all_constraints())
-        return compile_function(xs + ys + ws, [total, *logged], updates + fp.all_updates(),
-                                draw_owner=fp.draw_owner, mode=self._mode, name="train")
+        return compile_function(
+            xs + ys + ws,
+            [total, *logged],
+            updates + fp.all_updates(),
+            draw_owner=fp.draw_owner,
+            mode=self._mode,
+            name="train",
+        )
 
     def _build_test(self, weighted=False):
         specs = self._output_specs()
         with context.forward_pass("test") as fp:
-            xs, ys, ws = self._placeholders(), self._targets(specs), self._weight_inputs(specs, weighted)
+            xs, ys, ws = (
+                self._placeholders(),
+                self._targets(specs),
+                self._weight_inputs(specs, weighted),
+            )
             outs, masks = run_nodes(self.inputs, xs, self.outputs, False)
             total, logged = self._objective(specs, outs, masks, ys, ws, fp)
-        return compile_function(xs + ys + ws, [total, *logged], fp.all_updates(),
-                                draw_owner=fp.draw_owner, mode=self._mode, name="test")
+        return compile_function(
+            xs + ys + ws,
+            [total, *logged],
+            fp.all_updates(),
+            draw_owner=fp.draw_owner,
+            mode=self._mode,
+            name="test",
+        )
 
     def _build_predict(self):
         with context.forward_pass("predict") as fp:
             xs = self._placeholders()
             outs, _ = run_nodes(self.inputs, xs, self.outputs, False)
-        return compile_function(xs, outs, fp.all_updates(), draw_owner=fp.draw_owner,
-                                mode=self._mode, name="predict")
+        return compile_function(
+            xs, outs, fp.all_updates(), draw_owner=fp.draw_owner, mode=self._mode, name="predict"
+        )
 
     def _build_predict_stochastic(self):
         # Monte Carlo prediction: fresh masks every call, but no layer-state
@@ -288,17 +333,25 @@ class Model(TrainingState, Functional):
         with context.forward_pass("predict_stochastic") as fp:
             xs = self._placeholders()
             outs, _ = run_nodes(self.inputs, xs, self.outputs, True)
-        return compile_function(xs, outs, fp.rng_updates(), draw_owner=fp.draw_owner,
-                                mode=self._mode, name="predict_stochastic")
+        return compile_function(
+            xs,
+            outs,
+            fp.rng_updates(),
+            draw_owner=fp.draw_owner,
+            mode=self._mode,
+            name="predict_stochastic",
+        )
 
     def _step(self, kind: str, owner: str):
-        """``step(batch)``: dispatch the ``kind`` function on a batch, naming ``owner`` on errors."""
+        """``step(batch)``: dispatch the ``kind`` function on a batch; errors name ``owner``."""
+
         def step(batch):
             fn = self._function(kind, batch.weighted)
             try:
                 return fn.dispatch(*batch.args)
             except (ValueError, TypeError, IndexError) as err:
                 raise fit_args.data_error(owner, kind, batch, err) from err
+
         return step
 
     # -- data -------------------------------------------------------------
@@ -331,6 +384,7 @@ class Model(TrainingState, Functional):
     def _source_feed(self, data, owner, steps, shuffle=False, class_weight=None, targets=True):
         """A feed over a Sequence or a generator."""
         if targets:
+
             def standardize(item):
                 return self._batch_of(item, owner, class_weight)
         else:
@@ -340,7 +394,9 @@ class Model(TrainingState, Functional):
         return GeneratorFeed(data, standardize, steps, owner)
 
     def _build_from(self, data):
-        """Give a model without graph its input shape from ``data`` (see ``_maybe_build_from_data``).
+        """Give a model without a graph its input shape from ``data``.
+
+        See ``_maybe_build_from_data``.
 
         For a generator, the first batch is read here and put back in front.
         """
@@ -356,10 +412,27 @@ class Model(TrainingState, Functional):
         return data
 
     # -- public API -------------------------------------------------------
-    def fit(self, x=None, y=None, batch_size=32, epochs=1, verbose=1, callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
-            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
-            max_queue_size=10, workers=1, use_multiprocessing=False, **kwargs):
+    def fit(
+        self,
+        x=None,
+        y=None,
+        batch_size=32,
+        epochs=1,
+        verbose=1,
+        callbacks=None,
+        validation_split=0.0,
+        validation_data=None,
+        shuffle=True,
+        class_weight=None,
+        sample_weight=None,
+        initial_epoch=0,
+        steps_per_epoch=None,
+        validation_steps=None,
+        max_queue_size=10,
+        workers=1,
+        use_multiprocessing=False,
+        **kwargs,
+    ):
         """Train for ``epochs`` epochs; returns a :class:`~kerasque.callbacks.History`.
 
         ``x`` may also be a :class:`~kerasque.utils.Sequence` or a generator
@@ -381,18 +454,41 @@ class Model(TrainingState, Functional):
         shuffle = fit_args.check_shuffle(shuffle)
         self._check_trainable_weights_consistency()
         if is_batch_source(x):
-            fit_args.check_source_args("fit", y=y, sample_weight=sample_weight,
-                                       validation_split=validation_split)
+            fit_args.check_source_args(
+                "fit", y=y, sample_weight=sample_weight, validation_split=validation_split
+            )
             source = self._source_feed(x, "fit", steps, shuffle, class_weight)
             validate = self._validator(validation_data, batch_size, val_steps)
         else:
             source, validate = self._array_feeds(
-                x, y, sample_weight, class_weight, fit_args.check_batch_size(batch_size), shuffle,
-                fit_args.check_validation_split(validation_split), validation_data, steps, val_steps)
-        return self._run_fit(source, validate, epochs, initial_epoch, verbose, callbacks, batch_size)
+                x,
+                y,
+                sample_weight,
+                class_weight,
+                fit_args.check_batch_size(batch_size),
+                shuffle,
+                fit_args.check_validation_split(validation_split),
+                validation_data,
+                steps,
+                val_steps,
+            )
+        return self._run_fit(
+            source, validate, epochs, initial_epoch, verbose, callbacks, batch_size
+        )
 
-    def _array_feeds(self, x, y, sample_weight, class_weight, batch_size, shuffle, split,
-                     validation_data, steps, val_steps):
+    def _array_feeds(
+        self,
+        x,
+        y,
+        sample_weight,
+        class_weight,
+        batch_size,
+        shuffle,
+        split,
+        validation_data,
+        steps,
+        val_steps,
+    ):
         """The training feed over arrays and the validation callable (or None)."""
         arrays, n, weighted = self._standardize(x, y, sample_weight, class_weight)
         validate = None
@@ -401,12 +497,14 @@ class Model(TrainingState, Functional):
         elif split:
             arrays, n, val_arrays, val_n = fit_args.split_validation(arrays, n, split)
             test = self._function("test", weighted)
-            feed = ArrayFeed(test.batches(val_arrays), val_n, batch_size, weighted=weighted,
-                             steps=val_steps)
+            feed = ArrayFeed(
+                test.batches(val_arrays), val_n, batch_size, weighted=weighted, steps=val_steps
+            )
             validate = self._validate_with(feed)
         train = self._function("train", weighted)
-        source = ArrayFeed(train.batches(arrays), n, batch_size, shuffle, self._shuffle_rng,
-                           weighted, steps)
+        source = ArrayFeed(
+            train.batches(arrays), n, batch_size, shuffle, self._shuffle_rng, weighted, steps
+        )
         return source, validate
 
     def _validator(self, data, batch_size, steps):
@@ -418,8 +516,9 @@ class Model(TrainingState, Functional):
         arrays, n, weighted = self._standardize(vx, vy, vw)
         test = self._function("test", weighted)
         batch_size = fit_args.check_batch_size(batch_size)
-        return self._validate_with(ArrayFeed(test.batches(arrays), n, batch_size,
-                                             weighted=weighted, steps=steps))
+        return self._validate_with(
+            ArrayFeed(test.batches(arrays), n, batch_size, weighted=weighted, steps=steps)
+        )
 
     def _validate_with(self, feed):
         names = self.metrics_names
@@ -427,23 +526,41 @@ class Model(TrainingState, Functional):
 
         def validate():
             return {f"val_{k}": v for k, v in zip(names, mean_over(feed, step, names))}
+
         return validate
 
     def _run_fit(self, source, validate, epochs, initial_epoch, verbose, callbacks, batch_size):
         names = self.metrics_names
         running = RunningMean(names)
         by_steps = not isinstance(source, ArrayFeed)
-        params = {"epochs": epochs, "steps": source.steps, "samples": getattr(source, "n", None),
-                  "batch_size": batch_size, "verbose": verbose, "do_validation": validate is not None,
-                  "metrics": names + ([f"val_{k}" for k in names] if validate else []),
-                  "running": running.logs}
+        params = {
+            "epochs": epochs,
+            "steps": source.steps,
+            "samples": getattr(source, "n", None),
+            "batch_size": batch_size,
+            "verbose": verbose,
+            "do_validation": validate is not None,
+            "metrics": names + ([f"val_{k}" for k in names] if validate else []),
+            "running": running.logs,
+        }
         history, cbl = make_callbacks(self, callbacks, verbose, params, by_steps)
         loop = BatchLoop(self._step("train", "fit"), cbl, names)
         EpochLoop(self, source, loop, validate, running, history).run(initial_epoch, epochs)
         return history
 
-    def evaluate(self, x=None, y=None, batch_size=32, verbose=0, sample_weight=None, steps=None,
-                 max_queue_size=10, workers=1, use_multiprocessing=False, **kwargs):
+    def evaluate(
+        self,
+        x=None,
+        y=None,
+        batch_size=32,
+        verbose=0,
+        sample_weight=None,
+        steps=None,
+        max_queue_size=10,
+        workers=1,
+        use_multiprocessing=False,
+        **kwargs,
+    ):
         """Mean loss (and metrics) over ``x, y``: a float, or ``[loss, *metrics]``.
 
         ``x`` may be a Sequence or a generator of ``(x, y[, sample_weight])``.
@@ -459,16 +576,31 @@ class Model(TrainingState, Functional):
         else:
             arrays, n, weighted = self._standardize(x, y, sample_weight)
             test = self._function("test", weighted)
-            feed = ArrayFeed(test.batches(arrays), n, fit_args.check_batch_size(batch_size),
-                             weighted=weighted, steps=steps)
+            feed = ArrayFeed(
+                test.batches(arrays),
+                n,
+                fit_args.check_batch_size(batch_size),
+                weighted=weighted,
+                steps=steps,
+            )
         names = self.metrics_names
         vals = mean_over(feed, self._step("test", "evaluate"), names)
         if verbose:
             print(" - ".join(f"{k}: {v:.4f}" for k, v in zip(names, vals)))
         return vals[0] if len(vals) == 1 else vals
 
-    def predict(self, x, batch_size=32, verbose=0, steps=None, training=False,
-                max_queue_size=10, workers=1, use_multiprocessing=False, **kwargs):
+    def predict(
+        self,
+        x,
+        batch_size=32,
+        verbose=0,
+        steps=None,
+        training=False,
+        max_queue_size=10,
+        workers=1,
+        use_multiprocessing=False,
+        **kwargs,
+    ):
         """Outputs for ``x``; ``training=True`` draws fresh masks (Monte Carlo dropout).
 
         ``x`` may be a Sequence or a generator of ``x`` (or ``(x, y)``) batches.
@@ -503,25 +635,59 @@ class Model(TrainingState, Functional):
         return stack.mean(0), stack.std(0)
 
     # -- generators (Keras 2's names) ----------------------------------------
-    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1, callbacks=None,
-                      validation_data=None, validation_steps=None, class_weight=None,
-                      max_queue_size=10, workers=1, use_multiprocessing=False, shuffle=True,
-                      initial_epoch=0):
+    def fit_generator(
+        self,
+        generator,
+        steps_per_epoch=None,
+        epochs=1,
+        verbose=1,
+        callbacks=None,
+        validation_data=None,
+        validation_steps=None,
+        class_weight=None,
+        max_queue_size=10,
+        workers=1,
+        use_multiprocessing=False,
+        shuffle=True,
+        initial_epoch=0,
+    ):
         """:meth:`fit` on a generator or Sequence of ``(x, y[, sample_weight])`` batches."""
         fit_args.check_source("fit_generator", generator)
-        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs,
-                        verbose=verbose, callbacks=callbacks, validation_data=validation_data,
-                        validation_steps=validation_steps, class_weight=class_weight,
-                        shuffle=shuffle, initial_epoch=initial_epoch)
+        return self.fit(
+            generator,
+            steps_per_epoch=steps_per_epoch,
+            epochs=epochs,
+            verbose=verbose,
+            callbacks=callbacks,
+            validation_data=validation_data,
+            validation_steps=validation_steps,
+            class_weight=class_weight,
+            shuffle=shuffle,
+            initial_epoch=initial_epoch,
+        )
 
-    def evaluate_generator(self, generator, steps=None, max_queue_size=10, workers=1,
-                           use_multiprocessing=False, verbose=0):
+    def evaluate_generator(
+        self,
+        generator,
+        steps=None,
+        max_queue_size=10,
+        workers=1,
+        use_multiprocessing=False,
+        verbose=0,
+    ):
         """:meth:`evaluate` on a generator or Sequence."""
         fit_args.check_source("evaluate_generator", generator)
         return self.evaluate(generator, steps=steps, verbose=verbose)
 
-    def predict_generator(self, generator, steps=None, max_queue_size=10, workers=1,
-                          use_multiprocessing=False, verbose=0):
+    def predict_generator(
+        self,
+        generator,
+        steps=None,
+        max_queue_size=10,
+        workers=1,
+        use_multiprocessing=False,
+        verbose=0,
+    ):
         """:meth:`predict` on a generator or Sequence."""
         fit_args.check_source("predict_generator", generator)
         return self.predict(generator, steps=steps, verbose=verbose)
@@ -557,13 +723,19 @@ class Model(TrainingState, Functional):
         outs = [np.asarray(o) for o in outs]
         return outs[0] if len(outs) == 1 else outs
 
-    def summary(self, print_fn=print) -> None:
-        """Print layers, output shapes and parameter counts."""
+    def reset_states(self) -> None:
+        """Reset every stateful layer's states to zeros (Keras's ``model.reset_states()``)."""
+        for layer in self.layers:
+            if getattr(layer, "stateful", False) and hasattr(layer, "reset_states"):
+                layer.reset_states()
+
+    def summary(self, line_length=None, positions=None, print_fn=None) -> None:
+        """Print layers, output shapes and parameter counts (Keras's table)."""
         from kerasque.engine.summary import summary_lines
 
         self._ensure_graph()
-        for line in summary_lines(self):
-            print_fn(line)
+        for line in summary_lines(self, line_length=line_length, positions=positions):
+            (print_fn or print)(line)
 
     # -- saving (see kerasque.saving) ---------------------------------------
     def get_config(self) -> dict:
@@ -578,21 +750,37 @@ class Model(TrainingState, Functional):
 
         return functional_from_config(cls, config, custom_objects)
 
-    def save(self, filepath) -> None:
-        """Save architecture, weights, compile settings, optimizer and random state (HDF5)."""
+    def save(self, filepath, overwrite: bool = True, include_optimizer: bool = True) -> None:
+        """Save architecture, weights, compile settings, optimizer and random state.
+
+        ``.h5``: HDF5 in Keras's layout (Keras 3 opens it); ``.keras``: Keras 3's zip.
+        ``overwrite=False`` refuses an existing file instead of replacing it.
+        """
         from kerasque.saving import save_model
 
-        save_model(self, filepath)
+        _check_overwrite(filepath, overwrite, "save")
+        save_model(self, filepath, include_optimizer=include_optimizer)
 
-    def save_weights(self, filepath) -> None:
+    def save_weights(self, filepath, overwrite: bool = True) -> None:
         """Save the layer weights only (HDF5, Keras's layout)."""
         from kerasque.saving import save_weights
 
+        _check_overwrite(filepath, overwrite, "save_weights")
         save_weights(self, filepath)
 
-    def load_weights(self, filepath, by_name: bool = False) -> None:
-        """Load layer weights from a weights file or a full model file."""
+    def load_weights(self, filepath, by_name: bool = False, skip_mismatch: bool = False) -> None:
+        """Load layer weights from a weights file or a full model file (all or nothing)."""
         from kerasque.saving import load_weights
 
-        load_weights(self, filepath, by_name=by_name)
+        load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
 
+
+def _check_overwrite(filepath, overwrite, what: str) -> None:
+    """``overwrite=False``: refuse to replace an existing file (Keras asks; we never prompt)."""
+    if not isinstance(overwrite, bool):
+        raise TypeError(f"{what}: overwrite must be True or False, received {overwrite!r}.")
+    if not overwrite and os.path.exists(os.fspath(filepath)):
+        raise FileExistsError(
+            f"{what}: {os.fspath(filepath)!r} exists and overwrite=False; pass overwrite=True "
+            "to replace it."
+        )

@@ -17,7 +17,7 @@ reaches into the model's private attributes:
 The dict::
 
     {"epoch": int >= 0,
-     "learning_rate": float > 0, or None (not compiled),
+     "learning_rate": float >= 0, or None (not compiled),
      "shuffle_rng": NumPy bit-generator state of fit's shuffle, or None,
      "generator_states": {layer name: [bit-generator state, ...]},  # layer.rngs order
      "layer_states": {layer name: [array, ...]}}                    # layer.states order
@@ -91,9 +91,10 @@ def _check_learning_rate(value) -> float | None:
     if value is None:
         return None
     ok = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
-    if not ok or not math.isfinite(float(value)) or float(value) <= 0:
+    if not ok or not math.isfinite(float(value)) or float(value) < 0:
         raise ValueError(
-            f"training_state 'learning_rate' must be a finite number > 0, received {_short(value)}."
+            "training_state 'learning_rate' must be a finite number >= 0, received "
+            f"{_short(value)}."
         )
     return float(value)
 

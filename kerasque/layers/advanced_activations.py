@@ -49,8 +49,9 @@ class LeakyReLU(_ActivationLayer):
             )
         slope = negative_slope if negative_slope is not None else alpha
         # Any finite slope: Keras 2 took negative ones (Keras 3 refuses them).
-        self.negative_slope = check_number(self.owner, "negative_slope",
-                                           0.3 if slope is None else slope)
+        self.negative_slope = check_number(
+            self.owner, "negative_slope", 0.3 if slope is None else slope
+        )
 
     def call(self, inputs):
         return activations.leaky_relu(inputs, pt.constant(self.negative_slope, dtype=inputs.dtype))
@@ -152,18 +153,27 @@ class ReLU(_ActivationLayer):
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
-        self.max_value = None if max_value is None else check_number(
-            self.owner, "max_value", max_value, low=0)
+        self.max_value = (
+            None if max_value is None else check_number(self.owner, "max_value", max_value, low=0)
+        )
         self.negative_slope = check_number(self.owner, "negative_slope", negative_slope, low=0)
         self.threshold = check_number(self.owner, "threshold", threshold)
 
     def call(self, inputs):
-        return activations.relu(inputs, negative_slope=self.negative_slope,
-                                max_value=self.max_value, threshold=self.threshold)
+        return activations.relu(
+            inputs,
+            negative_slope=self.negative_slope,
+            max_value=self.max_value,
+            threshold=self.threshold,
+        )
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "max_value": self.max_value,
-                "negative_slope": self.negative_slope, "threshold": self.threshold}
+        return {
+            **super().get_config(),
+            "max_value": self.max_value,
+            "negative_slope": self.negative_slope,
+            "threshold": self.threshold,
+        }
 
 
 class PReLU(_ActivationLayer):
@@ -186,11 +196,21 @@ class PReLU(_ActivationLayer):
     rectifiers. ICCV.
     """
 
-    def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None,
-                 shared_axes=None, **kwargs):
+    def __init__(
+        self,
+        alpha_initializer="zeros",
+        alpha_regularizer=None,
+        alpha_constraint=None,
+        shared_axes=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
-        resolve_objects(self, alpha_initializer=alpha_initializer,
-                        alpha_regularizer=alpha_regularizer, alpha_constraint=alpha_constraint)
+        resolve_objects(
+            self,
+            alpha_initializer=alpha_initializer,
+            alpha_regularizer=alpha_regularizer,
+            alpha_constraint=alpha_constraint,
+        )
         if shared_axes is None:
             self.shared_axes = None
         else:
@@ -221,10 +241,16 @@ class PReLU(_ActivationLayer):
                 f"{self.owner} needs known sizes on its non-shared axes, received input shape "
                 f"{tuple(input_shape)}; share the unknown axes with shared_axes."
             )
-        self.alpha = self.add_weight("alpha", tuple(shape), self.alpha_initializer,
-                                     self.alpha_regularizer, self.alpha_constraint)
-        self.input_spec = InputSpec(ndim=ndim, axes={
-            i: input_shape[i] for i in range(1, ndim) if i not in shared})
+        self.alpha = self.add_weight(
+            "alpha",
+            tuple(shape),
+            self.alpha_initializer,
+            self.alpha_regularizer,
+            self.alpha_constraint,
+        )
+        self.input_spec = InputSpec(
+            ndim=ndim, axes={i: input_shape[i] for i in range(1, ndim) if i not in shared}
+        )
 
     def call(self, inputs):
         alpha = self.alpha
@@ -234,7 +260,8 @@ class PReLU(_ActivationLayer):
         return pt.switch(pt.gt(inputs, 0), inputs, alpha[None] * inputs)
 
     def get_config(self) -> dict:
-        return {**super().get_config(),
-                **serialize_objects(self, "alpha_initializer", "alpha_regularizer",
-                                    "alpha_constraint"),
-                "shared_axes": self.shared_axes}
+        return {
+            **super().get_config(),
+            **serialize_objects(self, "alpha_initializer", "alpha_regularizer", "alpha_constraint"),
+            "shared_axes": self.shared_axes,
+        }

@@ -19,8 +19,12 @@ def resolve_objects(layer, **arguments) -> None:
     The kind comes from the argument's name; an error names the layer and the
     argument.
     """
-    modules = {"activation": activations, "initializer": initializers,
-               "regularizer": regularizers, "constraint": constraints}
+    modules = {
+        "activation": activations,
+        "initializer": initializers,
+        "regularizer": regularizers,
+        "constraint": constraints,
+    }
     owner = f"{type(layer).__name__} {layer.name!r}"
     for name, value in arguments.items():
         kind = next(k for k in modules if name.endswith(k))
@@ -29,8 +33,12 @@ def resolve_objects(layer, **arguments) -> None:
 
 def serialize_objects(layer, *names) -> dict:
     """The config entries of ``names`` (activations, initializers, ...), serialized."""
-    modules = {"activation": activations, "initializer": initializers,
-               "regularizer": regularizers, "constraint": constraints}
+    modules = {
+        "activation": activations,
+        "initializer": initializers,
+        "regularizer": regularizers,
+        "constraint": constraints,
+    }
     out = {}
     for name in names:
         kind = next(k for k in modules if name.endswith(k))
@@ -73,18 +81,33 @@ class Dense(Layer):
 
     supports_masking = True
 
-    def __init__(self, units, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
+    def __init__(
+        self,
+        units,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         owner = f"Dense {self.name!r}"
         self.units = check_positive_int(owner, "units", units)
         self.use_bias = check_bool(owner, "use_bias", use_bias)
-        resolve_objects(self, activation=activation, kernel_initializer=kernel_initializer,
-                        bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
-                        bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-                        bias_constraint=bias_constraint)
+        resolve_objects(
+            self,
+            activation=activation,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
+        )
         self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape):
@@ -94,12 +117,22 @@ class Dense(Layer):
                 f"Layer {self.name!r} (Dense) needs a known last input dimension, "
                 f"received input shape {tuple(input_shape)}."
             )
-        self.kernel = self.add_weight("kernel", (dim, self.units), self.kernel_initializer,
-                                      self.kernel_regularizer, self.kernel_constraint)
+        self.kernel = self.add_weight(
+            "kernel",
+            (dim, self.units),
+            self.kernel_initializer,
+            self.kernel_regularizer,
+            self.kernel_constraint,
+        )
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight("bias", (self.units,), self.bias_initializer,
-                                        self.bias_regularizer, self.bias_constraint)
+            self.bias = self.add_weight(
+                "bias",
+                (self.units,),
+                self.bias_initializer,
+                self.bias_regularizer,
+                self.bias_constraint,
+            )
         self.input_spec = InputSpec(min_ndim=2, axes={-1: dim})
 
     def call(self, inputs, kernel=None):
@@ -116,9 +149,16 @@ class Dense(Layer):
             **super().get_config(),
             "units": self.units,
             "use_bias": self.use_bias,
-            **serialize_objects(self, "activation", "kernel_initializer", "bias_initializer",
-                                "kernel_regularizer", "bias_regularizer", "kernel_constraint",
-                                "bias_constraint"),
+            **serialize_objects(
+                self,
+                "activation",
+                "kernel_initializer",
+                "bias_initializer",
+                "kernel_regularizer",
+                "bias_regularizer",
+                "kernel_constraint",
+                "bias_constraint",
+            ),
         }
 
 
@@ -220,9 +260,15 @@ class ActivityRegularization(Layer):
 
 # Keras 2's keras.layers.core also held these; they live in their own modules here.
 _MOVED = {
-    "Dropout": "noise", "SpatialDropout1D": "noise", "SpatialDropout2D": "noise",
-    "SpatialDropout3D": "noise", "Flatten": "reshaping", "Reshape": "reshaping",
-    "Permute": "reshaping", "RepeatVector": "reshaping", "Lambda": "lambda_layer",
+    "Dropout": "noise",
+    "SpatialDropout1D": "noise",
+    "SpatialDropout2D": "noise",
+    "SpatialDropout3D": "noise",
+    "Flatten": "reshaping",
+    "Reshape": "reshaping",
+    "Permute": "reshaping",
+    "RepeatVector": "reshaping",
+    "Lambda": "lambda_layer",
 }
 
 

@@ -37,9 +37,17 @@ class Embedding(Layer):
     >>> layer = Embedding(1000, 64, mask_zero=True, input_length=10)
     """
 
-    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
-                 embeddings_regularizer=None, embeddings_constraint=None,
-                 mask_zero=False, input_length=None, **kwargs):
+    def __init__(
+        self,
+        input_dim,
+        output_dim,
+        embeddings_initializer="uniform",
+        embeddings_regularizer=None,
+        embeddings_constraint=None,
+        mask_zero=False,
+        input_length=None,
+        **kwargs,
+    ):
         owner = f"Embedding {kwargs.get('name') or ''!s}".strip()
         input_length = _check_input_length(owner, input_length)
         _check_length_against_shape(owner, input_length, kwargs)
@@ -51,22 +59,29 @@ class Embedding(Layer):
         owner = f"Embedding {self.name!r}"
         self.input_dim = check_positive_int(owner, "input_dim", input_dim)
         self.output_dim = check_positive_int(owner, "output_dim", output_dim)
-        resolve_objects(self, embeddings_initializer=embeddings_initializer,
-                        embeddings_regularizer=embeddings_regularizer,
-                        embeddings_constraint=embeddings_constraint)
+        resolve_objects(
+            self,
+            embeddings_initializer=embeddings_initializer,
+            embeddings_regularizer=embeddings_regularizer,
+            embeddings_constraint=embeddings_constraint,
+        )
         self.mask_zero = check_bool(owner, "mask_zero", mask_zero)
         self.input_length = input_length
 
     def build(self, input_shape):
-        if self.input_length is not None and not _agrees(_as_tuple(self.input_length),
-                                                         tuple(input_shape)[1:]):
+        if self.input_length is not None and not _agrees(
+            _as_tuple(self.input_length), tuple(input_shape)[1:]
+        ):
             raise ValueError(
                 f"Layer {self.name!r} (Embedding) has input_length={self.input_length}, but "
                 f"received input of shape {tuple(input_shape)}."
             )
         self.embeddings = self.add_weight(
-            "embeddings", (self.input_dim, self.output_dim), self.embeddings_initializer,
-            self.embeddings_regularizer, self.embeddings_constraint,
+            "embeddings",
+            (self.input_dim, self.output_dim),
+            self.embeddings_initializer,
+            self.embeddings_regularizer,
+            self.embeddings_constraint,
         )
 
     def call(self, inputs):
@@ -109,11 +124,15 @@ class Embedding(Layer):
             **config,
             "input_dim": self.input_dim,
             "output_dim": self.output_dim,
-            **serialize_objects(self, "embeddings_initializer", "embeddings_regularizer",
-                                "embeddings_constraint"),
+            **serialize_objects(
+                self, "embeddings_initializer", "embeddings_regularizer", "embeddings_constraint"
+            ),
             "mask_zero": self.mask_zero,
-            "input_length": (list(self.input_length) if isinstance(self.input_length, tuple)
-                             else self.input_length),
+            "input_length": (
+                list(self.input_length)
+                if isinstance(self.input_length, tuple)
+                else self.input_length
+            ),
         }
 
 

@@ -130,9 +130,11 @@ class Lambda(Layer):
             kind = config.pop(kind_key, None)
             value = config.get(key)
             if kind == "lambda" and isinstance(value, (list, tuple)) and len(value) == 3:
-                config[key] = {"class_name": "__lambda__", "module": module,
-                               "config": {"code": value[0], "defaults": value[1],
-                                          "closure": value[2]}}
+                config[key] = {
+                    "class_name": "__lambda__",
+                    "module": module,
+                    "config": {"code": value[0], "defaults": value[1], "closure": value[2]},
+                }
         return cls(**config)
 
     def get_config(self) -> dict:
@@ -201,8 +203,13 @@ def function_config(fn) -> dict:
     module = getattr(fn, "__module__", None)
     if fn.__name__ == "<lambda>":
         return {"class_name": "__lambda__", "module": module, "config": inner}
-    return {"module": module, "class_name": "function", "config": fn.__name__,
-            "registered_name": fn.__name__, "bytecode": inner}
+    return {
+        "module": module,
+        "class_name": "function",
+        "config": fn.__name__,
+        "registered_name": fn.__name__,
+        "bytecode": inner,
+    }
 
 
 def _load_function(owner: str, what: str, value):
@@ -244,8 +251,12 @@ def _by_name(owner: str, what: str, name: str, saved):
         f"{owner}: its {what} {name!r} is not among the custom objects. Pass "
         f"custom_objects={{{name!r}: {name}}} to load_model (or register it with "
         "kerasque.utils.register_custom_object)"
-        + (", or load with safe_mode=False to rebuild it from the bytecode stored in the "
-           "file if you trust the file." if bytecode is not None else ".")
+        + (
+            ", or load with safe_mode=False to rebuild it from the bytecode stored in the "
+            "file if you trust the file."
+            if bytecode is not None
+            else "."
+        )
     )
 
 
@@ -270,5 +281,4 @@ def _from_bytecode(owner: str, what: str, name: str, module, inner):
     namespace.update(generic.custom_objects())
     defaults = tuple(inner["defaults"]) if inner.get("defaults") else None
     closure = tuple(types.CellType(v) for v in inner["closure"]) if inner.get("closure") else None
-    return types.FunctionType(code, namespace, name=code.co_name, argdefs=defaults,
-                              closure=closure)
+    return types.FunctionType(code, namespace, name=code.co_name, argdefs=defaults, closure=closure)

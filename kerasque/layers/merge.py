@@ -18,8 +18,22 @@ from kerasque.engine.base_layer import Layer
 from kerasque.utils.validation import check_bool
 
 __all__ = [
-    "Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract",
-    "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract",
+    "Add",
+    "Average",
+    "Concatenate",
+    "Dot",
+    "Maximum",
+    "Minimum",
+    "Multiply",
+    "Subtract",
+    "add",
+    "average",
+    "concatenate",
+    "dot",
+    "maximum",
+    "minimum",
+    "multiply",
+    "subtract",
 ]
 
 
@@ -116,8 +130,10 @@ class _Elementwise(_Merge):
 
     def call(self, inputs):
         rank = max(x.ndim for x in inputs)
-        xs = [x if x.ndim == rank else x.dimshuffle(0, *["x"] * (rank - x.ndim), *range(1, x.ndim))
-              for x in inputs]
+        xs = [
+            x if x.ndim == rank else x.dimshuffle(0, *["x"] * (rank - x.ndim), *range(1, x.ndim))
+            for x in inputs
+        ]
         out = xs[0]
         for x in xs[1:]:
             out = self.merge(out, x)

@@ -163,8 +163,9 @@ class Dropout(StochasticLayer):
     def call(self, inputs, training=None):
         if not self.is_stochastic():
             return inputs
-        return K.in_train_phase(lambda: self.dropped(inputs),
-                                lambda: self.deterministic(inputs), training)
+        return K.in_train_phase(
+            lambda: self.dropped(inputs), lambda: self.deterministic(inputs), training
+        )
 
     def compute_output_dtype(self, input_dtype):
         return input_dtype
@@ -195,8 +196,9 @@ class _SpatialDropout(Dropout):
             )
         if data_format is None:
             data_format = image_data_format()
-        self.data_format = check_choice(self.owner, "data_format", data_format,
-                                        ("channels_last", "channels_first"))
+        self.data_format = check_choice(
+            self.owner, "data_format", data_format, ("channels_last", "channels_first")
+        )
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def noise_pattern(self, ndim: int):

@@ -21,14 +21,20 @@ from kerasque.utils.validation import check_bool, check_fraction, check_number
 
 def _check_momentum(owner: str, momentum) -> float:
     return check_fraction(
-        owner, "momentum", momentum,
+        owner,
+        "momentum",
+        momentum,
         "the weight of the old moving average in each update (0.99 is usual)",
     )
 
 
 def _check_epsilon(owner: str, epsilon) -> float:
     return check_number(
-        owner, "epsilon", epsilon, low=0, low_open=True,
+        owner,
+        "epsilon",
+        epsilon,
+        low=0,
+        low_open=True,
         hint="It keeps the division by the standard deviation finite (1e-3 is usual).",
     )
 
@@ -96,11 +102,23 @@ class BatchNormalization(Layer):
 
     supports_masking = True
 
-    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
-                 beta_initializer="zeros", gamma_initializer="ones",
-                 moving_mean_initializer="zeros", moving_variance_initializer="ones",
-                 beta_regularizer=None, gamma_regularizer=None,
-                 beta_constraint=None, gamma_constraint=None, **kwargs):
+    def __init__(
+        self,
+        axis=-1,
+        momentum=0.99,
+        epsilon=1e-3,
+        center=True,
+        scale=True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        moving_mean_initializer="zeros",
+        moving_variance_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         owner = f"BatchNormalization {self.name!r}"
         if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
@@ -113,12 +131,17 @@ class BatchNormalization(Layer):
         self.epsilon = _check_epsilon(owner, epsilon)
         self.center = check_bool(owner, "center", center)
         self.scale = check_bool(owner, "scale", scale)
-        resolve_objects(self, beta_initializer=beta_initializer,
-                        gamma_initializer=gamma_initializer,
-                        moving_mean_initializer=moving_mean_initializer,
-                        moving_variance_initializer=moving_variance_initializer,
-                        beta_regularizer=beta_regularizer, gamma_regularizer=gamma_regularizer,
-                        beta_constraint=beta_constraint, gamma_constraint=gamma_constraint)
+        resolve_objects(
+            self,
+            beta_initializer=beta_initializer,
+            gamma_initializer=gamma_initializer,
+            moving_mean_initializer=moving_mean_initializer,
+            moving_variance_initializer=moving_variance_initializer,
+            beta_regularizer=beta_regularizer,
+            gamma_regularizer=gamma_regularizer,
+            beta_constraint=beta_constraint,
+            gamma_constraint=gamma_constraint,
+        )
         self.gamma = self.beta = None
         self.input_spec = InputSpec(min_ndim=2)
 
@@ -139,15 +162,23 @@ class BatchNormalization(Layer):
             )
         shape = (dim,)
         if self.scale:
-            self.gamma = self.add_weight("gamma", shape, self.gamma_initializer,
-                                         self.gamma_regularizer, self.gamma_constraint)
+            self.gamma = self.add_weight(
+                "gamma",
+                shape,
+                self.gamma_initializer,
+                self.gamma_regularizer,
+                self.gamma_constraint,
+            )
         if self.center:
-            self.beta = self.add_weight("beta", shape, self.beta_initializer,
-                                        self.beta_regularizer, self.beta_constraint)
-        self.moving_mean = self.add_weight("moving_mean", shape, self.moving_mean_initializer,
-                                           trainable=False)
-        self.moving_variance = self.add_weight("moving_variance", shape,
-                                               self.moving_variance_initializer, trainable=False)
+            self.beta = self.add_weight(
+                "beta", shape, self.beta_initializer, self.beta_regularizer, self.beta_constraint
+            )
+        self.moving_mean = self.add_weight(
+            "moving_mean", shape, self.moving_mean_initializer, trainable=False
+        )
+        self.moving_variance = self.add_weight(
+            "moving_variance", shape, self.moving_variance_initializer, trainable=False
+        )
         self.input_spec = InputSpec(ndim=ndim, axes={self._axis: dim})
 
     # -- the graph --------------------------------------------------------
@@ -197,8 +228,9 @@ class BatchNormalization(Layer):
         mean = pt.mean(inputs, axis=axes)
         variance = pt.var(inputs, axis=axes)
         self._moving_updates(inputs, mean, variance, training)
-        return K.in_train_phase(lambda: self._normalize(inputs, mean, variance),
-                                inference, training)
+        return K.in_train_phase(
+            lambda: self._normalize(inputs, mean, variance), inference, training
+        )
 
     # -- configuration ----------------------------------------------------
     def get_config(self) -> dict:
@@ -209,8 +241,15 @@ class BatchNormalization(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
-            **serialize_objects(self, "beta_initializer", "gamma_initializer",
-                                "moving_mean_initializer", "moving_variance_initializer",
-                                "beta_regularizer", "gamma_regularizer", "beta_constraint",
-                                "gamma_constraint"),
+            **serialize_objects(
+                self,
+                "beta_initializer",
+                "gamma_initializer",
+                "moving_mean_initializer",
+                "moving_variance_initializer",
+                "beta_regularizer",
+                "gamma_regularizer",
+                "beta_constraint",
+                "gamma_constraint",
+            ),
         }

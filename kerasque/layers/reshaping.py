@@ -29,8 +29,9 @@ def _int_tuple(owner: str, name: str, value) -> tuple:
         items = tuple(value)
     except TypeError:
         items = None
-    if items is None or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
-                                for v in items):
+    if items is None or not all(
+        isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in items
+    ):
         raise TypeError(f"{owner}: {name} must be a tuple of ints, received {value!r}.")
     return tuple(int(v) for v in items)
 
@@ -55,8 +56,12 @@ class Flatten(_Reshaping):
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
         data_format = image_data_format() if data_format is None else data_format
-        self.data_format = check_choice(f"Flatten {self.name!r}", "data_format", data_format,
-                                        ("channels_last", "channels_first"))
+        self.data_format = check_choice(
+            f"Flatten {self.name!r}",
+            "data_format",
+            data_format,
+            ("channels_last", "channels_first"),
+        )
         self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape):

@@ -295,8 +295,7 @@ class DropConnect(Wrapper):
         if "edits" in _call_params(type(self.layer)):
             # A recurrent loop (or a wrapper of one) replaces the weights itself,
             # before it records its final states and losses from them.
-            return self.call_wrapped(inputs, training=training, mask=mask,
-                                     edits=(*edits, edit))
+            return self.call_wrapped(inputs, training=training, mask=mask, edits=(*edits, edit))
         outs = self.call_wrapped(inputs, training=training, mask=mask, edits=edits)
         return edit.replace(outs, self.layer.weights)
 
@@ -304,8 +303,9 @@ class DropConnect(Wrapper):
         keep = 1.0 - self.rate
 
         def train():
-            m = K.random_bernoulli(self.rng, keep, weight.type.shape, dtype=weight.dtype,
-                                   owner=self.name)
+            m = K.random_bernoulli(
+                self.rng, keep, weight.type.shape, dtype=weight.dtype, owner=self.name
+            )
             return weight * m * pt.constant(1.0 / keep, dtype=weight.dtype)
 
         return K.in_train_phase(train, lambda: weight, training)
@@ -364,8 +364,9 @@ class _ZoneOutEdit:
         shape = (steps, batch, int(sum(sizes)))
 
         def train():
-            return K.random_bernoulli(self.zoneout.rng, p, shape, dtype=dtype,
-                                      owner=self.zoneout.name)
+            return K.random_bernoulli(
+                self.zoneout.rng, p, shape, dtype=dtype, owner=self.zoneout.name
+            )
 
         masks = K.in_train_phase(train, lambda: pt.zeros(shape, dtype) + p, training)
         bounds = np.cumsum([0, *sizes])
@@ -440,8 +441,9 @@ class ZoneOut(Wrapper):
             )
         meaning = "the probability that a unit keeps its previous value"
         self.rate = check_fraction(owner, "rate", rate, meaning)
-        self.cell_rate = None if cell_rate is None else check_fraction(
-            owner, "cell_rate", cell_rate, meaning)
+        self.cell_rate = (
+            None if cell_rate is None else check_fraction(owner, "cell_rate", cell_rate, meaning)
+        )
         self.seed = check_seed(owner, seed)
         self.rng = None
 
@@ -460,5 +462,9 @@ class ZoneOut(Wrapper):
         return self.call_wrapped(inputs, training=training, mask=mask, edits=edits)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "rate": self.rate, "cell_rate": self.cell_rate,
-                "seed": self.seed}
+        return {
+            **super().get_config(),
+            "rate": self.rate,
+            "cell_rate": self.cell_rate,
+            "seed": self.seed,
+        }

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre",
-                  value=0.0):
+def pad_sequences(
+    sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre", value=0.0
+):
     """Pad (or truncate) sequences to one length: a ``(samples, maxlen)`` array.
 
     As Keras's: sequences shorter than ``maxlen`` are filled with ``value``
@@ -41,11 +42,10 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
     """
     for name, choice in (("padding", padding), ("truncating", truncating)):
         if choice not in ("pre", "post"):
-            raise ValueError(
-                f"pad_sequences: {name} must be 'pre' or 'post', received {choice!r}."
-            )
-    if maxlen is not None and (isinstance(maxlen, bool) or not isinstance(maxlen, (int, np.integer))
-                               or maxlen < 0):
+            raise ValueError(f"pad_sequences: {name} must be 'pre' or 'post', received {choice!r}.")
+    if maxlen is not None and (
+        isinstance(maxlen, bool) or not isinstance(maxlen, (int, np.integer)) or maxlen < 0
+    ):
         raise ValueError(
             f"pad_sequences: maxlen must be a non-negative integer or None, received {maxlen!r}."
         )
@@ -72,7 +72,7 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
         if padding == "post":
             out[i, : len(kept)] = kept
         else:
-            out[i, -len(kept):] = kept
+            out[i, -len(kept) :] = kept
     return out
 
 

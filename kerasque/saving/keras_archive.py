@@ -42,7 +42,12 @@ from kerasque.saving.h5_file import open_h5
 from kerasque.saving.h5_guard import group_at, locate, plain_dataset, read_checked, split_path
 from kerasque.saving.weights import assign_weights, read_plan
 
-CONFIG, METADATA, WEIGHTS, KERASQUE = "config.json", "metadata.json", "model.weights.h5", "kerasque.h5"
+CONFIG, METADATA, WEIGHTS, KERASQUE = (
+    "config.json",
+    "metadata.json",
+    "model.weights.h5",
+    "kerasque.h5",
+)
 # Children of a layer's group in Keras's variable order; others follow, sorted.
 _CHILD_ORDER = ("cell", "layer", "forward_layer", "backward_layer", "layers")
 _MAX_MEMBER = 1 << 34  # 16 GiB: past this, a member is refused before it is read
@@ -71,8 +76,10 @@ def _flat_datasets(f, where: str, path: str) -> list:
     children = list(group.keys())
     if "vars" in children:
         vars_path = f"{where}/vars"
-        names = sorted(group_at(f, vars_path, path).keys(),
-                       key=lambda n: (0, int(n)) if n.isdigit() else (1, 0))
+        names = sorted(
+            group_at(f, vars_path, path).keys(),
+            key=lambda n: (0, int(n)) if n.isdigit() else (1, 0),
+        )
         for n in names:
             obj = locate(f, f"{vars_path}/{n}", vars_path, path)
             out.append((f"{vars_path}/{n}", plain_dataset(obj, path, f"{vars_path}/{n}")))
@@ -115,21 +122,27 @@ def plan_tree_weights(f, pairs, path: str, skip_mismatch: bool = False) -> list:
         where = f"/layers/{'/'.join(split_path(tree_name, path, '/layers'))}"
         if locate(f, where, where, path) is None:
             if own:
-                raise ValueError(f"{path!r} has no weights for layer {layer.name!r} "
-                                 f"(expected group {where!r}).")
+                raise ValueError(
+                    f"{path!r} has no weights for layer {layer.name!r} (expected group {where!r})."
+                )
             continue
         found = _flat_datasets(f, where, path)
         shapes = [tuple(v.get_value(borrow=True).shape) for v in own]
         problem = None
         if len(found) != len(own):
-            problem = (f"layer {layer.name!r} ({type(layer).__name__}) has {len(own)} weights, "
-                       f"the file's {where!r} holds {len(found)}")
+            problem = (
+                f"layer {layer.name!r} ({type(layer).__name__}) has {len(own)} weights, "
+                f"the file's {where!r} holds {len(found)}"
+            )
         elif [tuple(ds.shape) for _, ds in found] != shapes:
-            problem = (f"layer {layer.name!r} has weights of shapes {shapes}, the file's "
-                       f"{where!r} holds {[tuple(ds.shape) for _, ds in found]}")
+            problem = (
+                f"layer {layer.name!r} has weights of shapes {shapes}, the file's "
+                f"{where!r} holds {[tuple(ds.shape) for _, ds in found]}"
+            )
         if problem and skip_mismatch:
-            warnings.warn(f"Skipping layer {layer.name!r} when loading {path!r}: {problem}.",
-                          stacklevel=4)
+            warnings.warn(
+                f"Skipping layer {layer.name!r} when loading {path!r}: {problem}.", stacklevel=4
+            )
             continue
         if problem:
             raise ValueError(f"{path!r}: {problem}.")
@@ -225,8 +238,9 @@ def load_model(filepath, custom_objects=None, compile=True):
         weights = read_plan(plan_tree_weights(f, pairs, path), path)
         optimizer = []
         if compile and train_config:
-            optimizer = keras_h5.compile_like_keras(model, train_config, _optimizer_datasets(f, path),
-                                                    names, version or "3", path)
+            optimizer = keras_h5.compile_like_keras(
+                model, train_config, _optimizer_datasets(f, path), names, version or "3", path
+            )
     assign_weights(weights)
     assign_weights(optimizer)
     return model
@@ -241,7 +255,9 @@ def _load_kerasque_member(zf, path, custom_objects, compile):
         try:
             return hdf5.load_model(inner, custom_objects=custom_objects, compile=compile)
         except (ValueError, OSError, TypeError) as err:
-            raise type(err)(str(err).replace(repr(inner), f"{path!r} (member {KERASQUE!r})")) from None
+            raise type(err)(
+                str(err).replace(repr(inner), f"{path!r} (member {KERASQUE!r})")
+            ) from None
 
 
 # -- weights-only --------------------------------------------------------------
@@ -303,7 +319,10 @@ def _layout(layer) -> dict:
     weights = [np.asarray(v.get_value()) for v in layer.weights]
     if type(layer).__name__ in _CELLED:
         return {"vars": [], "cell": {"vars": weights, "name": f"{layer.name}_cell"}}
-    forward, backward = getattr(layer, "forward_layer", None), getattr(layer, "backward_layer", None)
+    forward, backward = (
+        getattr(layer, "forward_layer", None),
+        getattr(layer, "backward_layer", None),
+    )
     if forward is not None and backward is not None:
         return {"vars": [], "forward_layer": _layout(forward), "backward_layer": _layout(backward)}
     if isinstance(layer, Wrapper):
@@ -345,10 +364,16 @@ def _keras_optimizer_state(model) -> list | None:
     if len(values) != 1 + per_var * n:
         return None  # slots not built yet: the model was never trained
     index = {id(v): i for i, v in enumerate(own)}
-    order = [index[id(v)] for layer in keras_layer_list(model) for v in layer.trainable_weights
-             if id(v) in index]
-    out = [np.asarray(values[0], dtype="int64"),
-           np.asarray(optimizer.learning_rate, dtype="float32")]
+    order = [
+        index[id(v)]
+        for layer in keras_layer_list(model)
+        for v in layer.trainable_weights
+        if id(v) in index
+    ]
+    out = [
+        np.asarray(values[0], dtype="int64"),
+        np.asarray(optimizer.learning_rate, dtype="float32"),
+    ]
     for i in order:
         out += [values[1 + k * n + i] for k in range(per_var)]
     return out
@@ -378,8 +403,13 @@ def _compile_config(model) -> dict | None:
     if train is None:
         return None
     optimizer = train.pop("optimizer_config")
-    return {"optimizer": {"module": "keras.optimizers", **optimizer, "registered_name": None},
-            **train, "run_eagerly": False, "steps_per_execution": 1, "jit_compile": True}
+    return {
+        "optimizer": {"module": "keras.optimizers", **optimizer, "registered_name": None},
+        **train,
+        "run_eagerly": False,
+        "steps_per_execution": 1,
+        "jit_compile": True,
+    }
 
 
 def save_model(model, filepath, include_optimizer: bool = True) -> None:
@@ -398,11 +428,17 @@ def save_model(model, filepath, include_optimizer: bool = True) -> None:
     compile_config = _compile_config(model) if include_optimizer else None
     if compile_config is not None:
         config["compile_config"] = compile_config
-    metadata = {"keras_version": keras_export.KERAS_VERSION,
-                "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
-                "saved_by": "kerasque"}
-    members = [(METADATA, json.dumps(metadata).encode()), (CONFIG, keras_export._json(config).encode()),
-               (WEIGHTS, _weights_bytes(model, include_optimizer)), (KERASQUE, kerasque_bytes)]
+    metadata = {
+        "keras_version": keras_export.KERAS_VERSION,
+        "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+        "saved_by": "kerasque",
+    }
+    members = [
+        (METADATA, json.dumps(metadata).encode()),
+        (CONFIG, keras_export._json(config).encode()),
+        (WEIGHTS, _weights_bytes(model, include_optimizer)),
+        (KERASQUE, kerasque_bytes),
+    ]
     with _atomic_file(path) as tmp_path, zipfile.ZipFile(tmp_path, "w") as zf:
         for name, data in members:
             zf.writestr(name, data, compress_type=zipfile.ZIP_STORED)

@@ -32,10 +32,12 @@ KERASQUE_MODEL_CONFIG = "kerasque_model_config"
 KERASQUE_TRAINING_CONFIG = "kerasque_training_config"
 _SEED_RANGE = 2**31
 _INITIALIZERS = {
-    "zeros": ("Zeros", {}), "ones": ("Ones", {}),
+    "zeros": ("Zeros", {}),
+    "ones": ("Ones", {}),
     "glorot_uniform": ("GlorotUniform", {"seed": None}),
     "glorot_normal": ("GlorotNormal", {"seed": None}),
-    "he_normal": ("HeNormal", {"seed": None}), "he_uniform": ("HeUniform", {"seed": None}),
+    "he_normal": ("HeNormal", {"seed": None}),
+    "he_uniform": ("HeUniform", {"seed": None}),
     "orthogonal": ("Orthogonal", {"gain": 1.0, "seed": None}),
     "uniform": ("RandomUniform", {"minval": -0.05, "maxval": 0.05, "seed": None}),
     "random_normal": ("RandomNormal", {"mean": 0.0, "stddev": 0.05, "seed": None}),
@@ -65,8 +67,11 @@ def _initializer(value):
 def _regularizer(value):
     if isinstance(value, dict) and value.get("class_name") == "Regularizer":
         config = value.get("config", {})
-        return _obj("keras.regularizers", "L1L2",
-                    {"l1": float(config.get("l1", 0.0)), "l2": float(config.get("l2", 0.0))})
+        return _obj(
+            "keras.regularizers",
+            "L1L2",
+            {"l1": float(config.get("l1", 0.0)), "l2": float(config.get("l2", 0.0))},
+        )
     return value
 
 
@@ -111,9 +116,17 @@ def keras_layer_config(entry: dict) -> dict:
 
 
 def _input_layer(name: str, shape, dtype) -> dict:
-    return _obj("keras.layers", "InputLayer", {
-        "batch_shape": list(shape), "dtype": dtype or floatx(), "sparse": False,
-        "ragged": False, "name": name})
+    return _obj(
+        "keras.layers",
+        "InputLayer",
+        {
+            "batch_shape": list(shape),
+            "dtype": dtype or floatx(),
+            "sparse": False,
+            "ragged": False,
+            "name": name,
+        },
+    )
 
 
 def _keras_sequential(config: dict) -> dict:
@@ -138,17 +151,26 @@ def _keras_functional(config: dict) -> dict:
     for entry in config["layers"]:
         if entry["class_name"] == "InputLayer":
             inner = entry["config"]
-            translated = _input_layer(inner["name"], inner["batch_input_shape"],
-                                      inner.get("input_dtype"))
+            translated = _input_layer(
+                inner["name"], inner["batch_input_shape"], inner.get("input_dtype")
+            )
         else:
             translated = keras_layer_config(entry)
-        layers.append({**translated, "name": entry["name"],
-                       "inbound_nodes": entry.get("inbound_nodes", [])})
-    return {"module": "keras.src.models.functional", "class_name": "Functional",
-            "config": {"name": config["name"], "trainable": True, "layers": layers,
-                       "input_layers": config["input_layers"],
-                       "output_layers": config["output_layers"]},
-            "registered_name": "Functional"}
+        layers.append(
+            {**translated, "name": entry["name"], "inbound_nodes": entry.get("inbound_nodes", [])}
+        )
+    return {
+        "module": "keras.src.models.functional",
+        "class_name": "Functional",
+        "config": {
+            "name": config["name"],
+            "trainable": True,
+            "layers": layers,
+            "input_layers": config["input_layers"],
+            "output_layers": config["output_layers"],
+        },
+        "registered_name": "Functional",
+    }
 
 
 def _keras_model(entry: dict) -> dict:
@@ -168,13 +190,20 @@ def keras_training_config(train_config: dict | None) -> dict | None:
         return None
     optimizer = train_config["optimizer_config"]
     loss = train_config["loss"]
-    loss = [_FULL_NAMES.get(x, x) for x in loss] if isinstance(loss, list) else _FULL_NAMES.get(loss, loss)
+    loss = (
+        [_FULL_NAMES.get(x, x) for x in loss]
+        if isinstance(loss, list)
+        else _FULL_NAMES.get(loss, loss)
+    )
     return {
-        "loss": loss, "loss_weights": None,
+        "loss": loss,
+        "loss_weights": None,
         "metrics": [_FULL_NAMES.get(m, m) for m in train_config.get("metrics") or []] or None,
         "weighted_metrics": None,
-        "optimizer_config": {"class_name": optimizer["class_name"],
-                             "config": _keras3_optimizer(optimizer["config"])},
+        "optimizer_config": {
+            "class_name": optimizer["class_name"],
+            "config": _keras3_optimizer(optimizer["config"]),
+        },
     }
 
 

@@ -31,7 +31,9 @@ def handles(filepath) -> bool:
     try:
         with h5py.File(path, "r") as f:
             keras = "keras_version" in f.attrs and "kerasque_version" not in f.attrs
-            native = "layers" in f and "layer_names" not in f.attrs and "model_config" not in f.attrs
+            native = (
+                "layers" in f and "layer_names" not in f.attrs and "model_config" not in f.attrs
+            )
     except OSError:
         return False
     return keras or (path.endswith(".weights.h5") and native)
@@ -51,8 +53,7 @@ def load_weights(model, filepath, by_name: bool = False, skip_mismatch: bool = F
 
     path = os.fspath(filepath)
     if path.endswith(".keras") or (path.endswith(".weights.h5") and _native(path)):
-        return keras_archive.load_weights(model, path, by_name=by_name,
-                                          skip_mismatch=skip_mismatch)
+        return keras_archive.load_weights(model, path, by_name=by_name, skip_mismatch=skip_mismatch)
     return keras_h5.load_weights(model, path, by_name=by_name, skip_mismatch=skip_mismatch)
 
 

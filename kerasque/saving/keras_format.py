@@ -27,36 +27,77 @@ from kerasque.config import floatx
 from kerasque.engine import registry
 
 # Keys that never change what a layer computes.
-HARMLESS = frozenset({
-    "module", "registered_name", "build_config", "compile_config", "shared_object_id",
-    "implementation", "unroll", "synchronized", "fused", "use_cudnn", "trainable",
-})
+HARMLESS = frozenset(
+    {
+        "module",
+        "registered_name",
+        "build_config",
+        "compile_config",
+        "shared_object_id",
+        "implementation",
+        "unroll",
+        "synchronized",
+        "fused",
+        "use_cudnn",
+        "trainable",
+    }
+)
 
 # Keras's neutral value of keys kerasque's classes may lack.
 NEUTRAL = {
-    "activity_regularizer": None, "bias_regularizer": None, "kernel_constraint": None,
-    "recurrent_constraint": None, "bias_constraint": None, "embeddings_regularizer": None,
-    "embeddings_constraint": None, "beta_constraint": None, "gamma_constraint": None,
-    "kernel_regularizer": None, "recurrent_regularizer": None,
-    "beta_regularizer": None, "gamma_regularizer": None, "depthwise_constraint": None,
-    "stateful": False, "time_major": False, "sparse": False, "ragged": False,
-    "optional": False, "renorm": False, "renorm_clipping": None, "virtual_batch_size": None,
-    "adjustment": None, "quantization_config": None, "lora_rank": None, "lora_alpha": None,
-    "data_format": "channels_last", "input_length": None, "noise_shape": None, "seed": None,
-    "zero_output_for_mask": False, "scale_factor": None,
+    "activity_regularizer": None,
+    "bias_regularizer": None,
+    "kernel_constraint": None,
+    "recurrent_constraint": None,
+    "bias_constraint": None,
+    "embeddings_regularizer": None,
+    "embeddings_constraint": None,
+    "beta_constraint": None,
+    "gamma_constraint": None,
+    "kernel_regularizer": None,
+    "recurrent_regularizer": None,
+    "beta_regularizer": None,
+    "gamma_regularizer": None,
+    "depthwise_constraint": None,
+    "stateful": False,
+    "time_major": False,
+    "sparse": False,
+    "ragged": False,
+    "optional": False,
+    "renorm": False,
+    "renorm_clipping": None,
+    "virtual_batch_size": None,
+    "adjustment": None,
+    "quantization_config": None,
+    "lora_rank": None,
+    "lora_alpha": None,
+    "data_format": "channels_last",
+    "input_length": None,
+    "noise_shape": None,
+    "seed": None,
+    "zero_output_for_mask": False,
+    "scale_factor": None,
 }
 
 # Spellings of one argument across Keras versions (and kerasque).
 SYNONYMS = {"negative_slope": "alpha", "alpha": "negative_slope"}
 
 _INITIALIZERS = {
-    "zeros": "zeros", "ones": "ones", "glorotuniform": "glorot_uniform",
-    "glorotnormal": "glorot_normal", "henormal": "he_normal", "heuniform": "he_uniform",
-    "orthogonal": "orthogonal", "randomuniform": "uniform", "randomnormal": "random_normal",
+    "zeros": "zeros",
+    "ones": "ones",
+    "glorotuniform": "glorot_uniform",
+    "glorotnormal": "glorot_normal",
+    "henormal": "he_normal",
+    "heuniform": "he_uniform",
+    "orthogonal": "orthogonal",
+    "randomuniform": "uniform",
+    "randomnormal": "random_normal",
 }
 _VARIANCE_SCALING = {
-    (1.0, "fan_avg", "uniform"): "glorot_uniform", (1.0, "fan_avg", "normal"): "glorot_normal",
-    (2.0, "fan_in", "uniform"): "he_uniform", (2.0, "fan_in", "normal"): "he_normal",
+    (1.0, "fan_avg", "uniform"): "glorot_uniform",
+    (1.0, "fan_avg", "normal"): "glorot_normal",
+    (2.0, "fan_in", "uniform"): "he_uniform",
+    (2.0, "fan_in", "normal"): "he_normal",
 }
 _MODELS = ("Sequential", "Model", "Functional")
 
@@ -126,8 +167,11 @@ def _initializer(value):
     if cls is None:
         return None
     if cls == "VarianceScaling":
-        key = (float(config.get("scale", 1.0)), config.get("mode"),
-               str(config.get("distribution", "")).replace("truncated_", ""))
+        key = (
+            float(config.get("scale", 1.0)),
+            config.get("mode"),
+            str(config.get("distribution", "")).replace("truncated_", ""),
+        )
         return _VARIANCE_SCALING.get(key)
     if cls == "Orthogonal" and float(config.get("gain", 1.0)) != 1.0:
         return None
@@ -154,8 +198,13 @@ def _constraint(layer, cls, key, value):
         return None
     name, config = _unwrap(value)
     if name == "MaxNorm":
-        return {"class_name": "MaxNorm", "config": {
-            "max_value": float(config.get("max_value", 2.0)), "axis": config.get("axis", 0)}}
+        return {
+            "class_name": "MaxNorm",
+            "config": {
+                "max_value": float(config.get("max_value", 2.0)),
+                "axis": config.get("axis", 0),
+            },
+        }
     raise refuse(layer, cls, key, value, "kerasque has the MaxNorm constraint only")
 
 
@@ -169,12 +218,18 @@ def _activation(layer, cls, key, value, major):
     if name is None:
         return "linear"
     if name == "hard_sigmoid" and major >= 3:
-        raise refuse(layer, cls, key, value,
-                     "Keras 3's hard_sigmoid is relu6(x + 3) / 6, kerasque's is Keras 2's "
-                     "clip(0.2 x + 0.5, 0, 1)")
+        raise refuse(
+            layer,
+            cls,
+            key,
+            value,
+            "Keras 3's hard_sigmoid is relu6(x + 3) / 6, kerasque's is Keras 2's "
+            "clip(0.2 x + 0.5, 0, 1)",
+        )
     if name not in activations.ACTIVATIONS:
-        raise refuse(layer, cls, key, value,
-                     f"kerasque's activations are {sorted(activations.ACTIVATIONS)}")
+        raise refuse(
+            layer, cls, key, value, f"kerasque's activations are {sorted(activations.ACTIVATIONS)}"
+        )
     return name
 
 
@@ -234,10 +289,29 @@ def _drop_rest(cls: str, layer: str, config: dict, accepted: set) -> dict:
     return kept
 
 
+def _native(kind: str, value) -> bool:
+    """Whether kerasque's ``initializers``/``regularizers``/``constraints`` read ``value`` as is."""
+    import importlib
+
+    if not isinstance(value, dict):
+        return False
+    module = importlib.import_module(f"kerasque.{kind}")
+    try:
+        module.deserialize(value)
+    except (TypeError, ValueError, KeyError):
+        return False
+    return True
+
+
 def _translate_values(cls, layer, config: dict, major: int) -> dict:
     out = {}
     for key, value in config.items():
-        if key.endswith("initializer"):
+        kind = next(
+            (k for k in ("initializer", "regularizer", "constraint") if key.endswith(k)), None
+        )
+        if kind is not None and _native(kind + "s", value):
+            out[key] = value
+        elif key.endswith("initializer"):
             name = _initializer(value)
             if name is not None:
                 out[key] = name
@@ -256,7 +330,9 @@ def translate_layer(entry: dict, major: int, custom_objects=None) -> dict:
     """A Keras ``{"class_name", "config"}`` layer entry as a kerasque one."""
     cls, config = _unwrap(entry)
     if cls is None or not isinstance(entry.get("config"), (dict, list)):
-        raise ValueError(f"A Keras layer entry needs 'class_name' and 'config', received {entry!r}.")
+        raise ValueError(
+            f"A Keras layer entry needs 'class_name' and 'config', received {entry!r}."
+        )
     if cls in _MODELS:
         return translate_model(entry, major, custom_objects)
     layer = str(config.get("name", cls))
@@ -350,8 +426,9 @@ def _inbound(nodes) -> list:
     for node in nodes or []:
         if isinstance(node, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
             refs = _keras3_refs(node.get("args", []))
-            kwargs = {k: v for k, v in (node.get("kwargs") or {}).items()
-                      if k not in ("training", "mask")}
+            kwargs = {
+                k: v for k, v in (node.get("kwargs") or {}).items() if k not in ("training", "mask")
+            }
             if kwargs and refs:
                 refs[0][3] = kwargs
             out.append(refs)
@@ -379,8 +456,9 @@ def _functional(config, major, custom_objects) -> dict:
     for entry in config["layers"]:
         translated = translate_layer(entry, major, custom_objects)
         name = entry.get("name") or translated["config"].get("name")
-        layers.append({**translated, "name": name,
-                       "inbound_nodes": _inbound(entry.get("inbound_nodes"))})
+        layers.append(
+            {**translated, "name": name, "inbound_nodes": _inbound(entry.get("inbound_nodes"))}
+        )
     return {
         "name": config.get("name") or "model",
         "layers": layers,

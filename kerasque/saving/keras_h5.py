@@ -62,8 +62,9 @@ def load_model(filepath, custom_objects=None, compile=True):
         optimizer = []
         if compile and train_config:
             state = index_optimizer(f, path)
-            optimizer = compile_like_keras(model, train_config, state, [n for n, _ in saved],
-                                           version, path)
+            optimizer = compile_like_keras(
+                model, train_config, state, [n for n, _ in saved], version, path
+            )
     assign_weights(weights)
     assign_weights(optimizer)
     return model
@@ -106,21 +107,38 @@ def load_weights(model, filepath, by_name: bool = False, skip_mismatch: bool = F
 
 # -- compile settings and optimizer state ----------------------------------
 _LOSS_CLASSES = {
-    "MeanSquaredError": "mean_squared_error", "MeanAbsoluteError": "mean_absolute_error",
+    "MeanSquaredError": "mean_squared_error",
+    "MeanAbsoluteError": "mean_absolute_error",
     "CategoricalCrossentropy": "categorical_crossentropy",
     "SparseCategoricalCrossentropy": "sparse_categorical_crossentropy",
     "BinaryCrossentropy": "binary_crossentropy",
 }
-_OPTIMIZERS = {"Adam": "adam", "SGD": "sgd", "RMSprop": "rmsprop", "Adagrad": "adagrad",
-               "Adadelta": "adadelta", "Adamax": "adamax", "Nadam": "nadam"}
+_OPTIMIZERS = {
+    "Adam": "adam",
+    "SGD": "sgd",
+    "RMSprop": "rmsprop",
+    "Adagrad": "adagrad",
+    "Adadelta": "adadelta",
+    "Adamax": "adamax",
+    "Nadam": "nadam",
+}
 # Whose saved state :func:`optimizer_state` maps onto kerasque's slots.
 _STATE_MAPPED = ("Adam", "SGD", "RMSprop", "Adagrad")
 # Keras 3 keys whose neutral values leave the update rule as kerasque's.
 _OPT_NEUTRAL = {
-    "weight_decay": (None, 0, 0.0), "use_ema": (False,), "loss_scale_factor": (None,),
-    "gradient_accumulation_steps": (None, 1), "centered": (False,),
+    "weight_decay": (None, 0, 0.0),
+    "use_ema": (False,),
+    "loss_scale_factor": (None,),
+    "gradient_accumulation_steps": (None, 1),
+    "centered": (False,),
 }
-_OPT_IGNORED = ("name", "ema_momentum", "ema_overwrite_frequency", "jit_compile", "is_legacy_optimizer")
+_OPT_IGNORED = (
+    "name",
+    "ema_momentum",
+    "ema_overwrite_frequency",
+    "jit_compile",
+    "is_legacy_optimizer",
+)
 
 
 class _Mismatch(Exception):
@@ -147,8 +165,9 @@ def _metrics(values) -> list:
     kept = [m for m in flat if isinstance(m, str) and m in known]
     dropped = [m for m in flat if m not in kept]
     if dropped:
-        warnings.warn(f"Keras metrics {dropped} have no kerasque equivalent; not compiled.",
-                      stacklevel=4)
+        warnings.warn(
+            f"Keras metrics {dropped} have no kerasque equivalent; not compiled.", stacklevel=4
+        )
     return list(dict.fromkeys(kept))
 
 
@@ -235,8 +254,10 @@ def compile_like_keras(model, train_config, state, layer_order, version, path) -
         return []
     try:
         if missing:
-            raise _Mismatch("the file's compile settings name no optimizer; Keras then uses "
-                            "its default RMSprop, and so does kerasque")
+            raise _Mismatch(
+                "the file's compile settings name no optimizer; Keras then uses "
+                "its default RMSprop, and so does kerasque"
+            )
         if reason:
             raise _Mismatch(reason)
         lr, named = optimizer_state(model, [ds for _, ds in state], layer_order, major, path)
@@ -285,17 +306,18 @@ def optimizer_state(model, state: list, layer_order, major: int, path: str):
     values = list(state)
     if major >= 3:
         if len(values) != 2 + per_var * n:
-            raise _Mismatch(f"it holds {len(values)} arrays, {kind} on {n} weights needs "
-                            f"{2 + per_var * n}")
+            raise _Mismatch(
+                f"it holds {len(values)} arrays, {kind} on {n} weights needs {2 + per_var * n}"
+            )
         if tuple(values[1].shape) != ():
             raise _Mismatch(f"its learning rate has shape {tuple(values[1].shape)}")
         iterations, lr = values[0], float(read_checked(values[1], (), path, "learning rate"))
-        slots = [values[2 + k::per_var] for k in range(per_var)] if per_var else []
+        slots = [values[2 + k :: per_var] for k in range(per_var)] if per_var else []
     else:
         if kind == "Adam":
             if len(values) != 1 + 3 * n:
                 raise _Mismatch(f"it holds {len(values)} arrays, Keras 2's Adam needs {1 + 3 * n}")
-            iterations, slots = values[0], [values[1:1 + n], values[1 + n:1 + 2 * n]]
+            iterations, slots = values[0], [values[1 : 1 + n], values[1 + n : 1 + 2 * n]]
         elif kind == "SGD":
             if len(values) != 1 + n:
                 raise _Mismatch(f"it holds {len(values)} arrays, Keras 2's SGD needs {1 + n}")

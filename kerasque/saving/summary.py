@@ -46,7 +46,9 @@ def read_summary(filepath) -> dict:
         return {
             "path": path,
             "model_config": read_json_attr(f, keras_files.kerasque_attr(f, "model_config"), path),
-            "training_config": read_json_attr(f, keras_files.kerasque_attr(f, "training_config"), path),
+            "training_config": read_json_attr(
+                f, keras_files.kerasque_attr(f, "training_config"), path
+            ),
             "kerasque_version": read_text_attr(f, "kerasque_version", path, "unknown"),
             "backend": read_text_attr(f, "backend", path, "unknown"),
             "weights": weights,

@@ -68,8 +68,7 @@ def check_kwargs(owner: str, kwargs: dict, allowed) -> None:
             raise TypeError(f"{owner}: keyword names must be strings, received {key!r}.")
         if key not in allowed:
             raise TypeError(
-                f"{owner} got an unexpected keyword argument {key!r}."
-                + did_you_mean(key, allowed)
+                f"{owner} got an unexpected keyword argument {key!r}." + did_you_mean(key, allowed)
             )
 
 
@@ -81,8 +80,7 @@ def lookup(kind: str, identifier, table: dict[str, Any]):
         return _CUSTOM_OBJECTS[identifier]
     valid = ", ".join(sorted(repr(k) for k in table))
     raise ValueError(
-        f"Unknown {kind} {identifier!r}.{did_you_mean(identifier, table)} "
-        f"Valid names are: {valid}."
+        f"Unknown {kind} {identifier!r}.{did_you_mean(identifier, table)} Valid names are: {valid}."
     )
 
 

@@ -52,8 +52,9 @@ def serialize_keras_object(instance):
     raise ValueError(f"Cannot serialize {instance!r}: it has no get_config() and no name.")
 
 
-def deserialize_keras_object(identifier, module_objects=None, custom_objects=None,
-                             printable_module_name="object"):
+def deserialize_keras_object(
+    identifier, module_objects=None, custom_objects=None, printable_module_name="object"
+):
     """The object a config or name stands for, looked up by name (no code is run).
 
     Parameters
@@ -102,7 +103,9 @@ def has_arg(fn, name: str, accept_all: bool = False) -> bool:
         return True
     param = params.get(name)
     return param is not None and param.kind in (
-        inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        inspect.Parameter.KEYWORD_ONLY,
+    )
 
 
 def func_dump(func) -> tuple:
@@ -122,7 +125,9 @@ def func_load(code, defaults=None, closure=None, globs=None):
     if isinstance(defaults, list):
         defaults = tuple(defaults)
     if not isinstance(code, str):
-        raise TypeError(f"func_load expects func_dump's base64 text, received {type(code).__name__}.")
+        raise TypeError(
+            f"func_load expects func_dump's base64 text, received {type(code).__name__}."
+        )
     try:
         raw = codecs.decode(code.encode("ascii"), "base64")
     except (UnicodeEncodeError, binascii.Error):
@@ -130,11 +135,22 @@ def func_load(code, defaults=None, closure=None, globs=None):
     try:
         loaded = marshal.loads(raw)
     except (ValueError, EOFError, TypeError) as err:
-        raise ValueError(f"func_load: the text is not marshalled Python bytecode ({err}).") from None
+        raise ValueError(
+            f"func_load: the text is not marshalled Python bytecode ({err})."
+        ) from None
     if not isinstance(loaded, types.CodeType):
         raise ValueError(  # noqa: TRY004
-            "func_load: the text does not hold a code object.")
-    cells = tuple(c if isinstance(c, types.CellType) else types.CellType(c)
-                  for c in closure) if closure is not None else None
-    return types.FunctionType(loaded, globs if globs is not None else {"__builtins__": __builtins__},
-                              name=loaded.co_name, argdefs=defaults, closure=cells)
+            "func_load: the text does not hold a code object."
+        )
+    cells = (
+        tuple(c if isinstance(c, types.CellType) else types.CellType(c) for c in closure)
+        if closure is not None
+        else None
+    )
+    return types.FunctionType(
+        loaded,
+        globs if globs is not None else {"__builtins__": __builtins__},
+        name=loaded.co_name,
+        argdefs=defaults,
+        closure=cells,
+    )

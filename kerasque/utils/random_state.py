@@ -31,9 +31,7 @@ def set_random_seed(seed: int) -> None:
         A non-negative integer.
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(
-            f"set_random_seed expects a non-negative integer, received {seed!r}."
-        )
+        raise ValueError(f"set_random_seed expects a non-negative integer, received {seed!r}.")
     _state["seed"] = int(seed)
     _state["counter"] = itertools.count()
     random.seed(int(seed))

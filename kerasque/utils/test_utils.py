@@ -60,9 +60,20 @@ def _loading(safe_mode: bool, custom_objects=None):
         yield
 
 
-def layer_test(layer_cls, kwargs=None, input_shape=None, input_dtype=None, input_data=None,
-               expected_output=None, expected_output_dtype=None, fixed_batch_size=False,
-               custom_objects=None, safe_mode=False, train=True, seed=0):
+def layer_test(
+    layer_cls,
+    kwargs=None,
+    input_shape=None,
+    input_dtype=None,
+    input_data=None,
+    expected_output=None,
+    expected_output_dtype=None,
+    fixed_batch_size=False,
+    custom_objects=None,
+    safe_mode=False,
+    train=True,
+    seed=0,
+):
     """Check a layer class the way Keras's ``layer_test`` does, plus save and load.
 
     Parameters
@@ -136,8 +147,10 @@ def layer_test(layer_cls, kwargs=None, input_shape=None, input_dtype=None, input
     with _loading(safe_mode, custom_objects):
         clone = layer_cls.from_config(layer.get_config())
     if clone.get_config() != layer.get_config():
-        raise AssertionError(f"{layer_cls.__name__}: the config does not round trip through "
-                             f"from_config: {layer.get_config()} != {clone.get_config()}.")
+        raise AssertionError(
+            f"{layer_cls.__name__}: the config does not round trip through "
+            f"from_config: {layer.get_config()} != {clone.get_config()}."
+        )
 
     # Functional use: symbolic shape and dtype.
     batch_shapes = [tuple(d.shape) if fixed_batch_size else (None, *d.shape[1:]) for d in datas]
@@ -145,18 +158,22 @@ def layer_test(layer_cls, kwargs=None, input_shape=None, input_dtype=None, input
     x = xs if multi else xs[0]
     y = layer(x)
     if y.dtype != expected_output_dtype:
-        raise AssertionError(f"{layer_cls.__name__}: output dtype {y.dtype}, expected "
-                             f"{expected_output_dtype}.")
+        raise AssertionError(
+            f"{layer_cls.__name__}: output dtype {y.dtype}, expected {expected_output_dtype}."
+        )
     expected_shape = layer.compute_output_shape(batch_shapes if multi else batch_shapes[0])
-    _check_shape(f"{layer_cls.__name__} symbolic output vs compute_output_shape", y.shape,
-                 expected_shape)
+    _check_shape(
+        f"{layer_cls.__name__} symbolic output vs compute_output_shape", y.shape, expected_shape
+    )
 
     model = Model(x, y)
     actual = model.predict(data)
     _check_shape(f"{layer_cls.__name__} predicted output", actual.shape, expected_shape)
     if actual.dtype != np.dtype(expected_output_dtype):
-        raise AssertionError(f"{layer_cls.__name__}: predicted dtype {actual.dtype}, expected "
-                             f"{expected_output_dtype}.")
+        raise AssertionError(
+            f"{layer_cls.__name__}: predicted dtype {actual.dtype}, expected "
+            f"{expected_output_dtype}."
+        )
     if expected_output is not None:
         _close(f"{layer_cls.__name__} output vs expected_output", actual, expected_output)
 
@@ -198,8 +215,14 @@ def layer_test(layer_cls, kwargs=None, input_shape=None, input_dtype=None, input
     return actual
 
 
-def get_test_data(num_train=1000, num_test=500, input_shape=(10,), output_shape=(2,),
-                  classification=True, num_classes=2):
+def get_test_data(
+    num_train=1000,
+    num_test=500,
+    input_shape=(10,),
+    output_shape=(2,),
+    classification=True,
+    num_classes=2,
+):
     """Keras 2's synthetic data: ``(x_train, y_train), (x_test, y_test)``.
 
     With ``classification=True`` the targets are integer classes and each

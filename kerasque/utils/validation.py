@@ -48,8 +48,17 @@ def _is_int(value) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def check_number(owner: str, name: str, value, *, low=None, high=None,
-                 low_open: bool = False, high_open: bool = False, hint: str = "") -> float:
+def check_number(
+    owner: str,
+    name: str,
+    value,
+    *,
+    low=None,
+    high=None,
+    low_open: bool = False,
+    high_open: bool = False,
+    hint: str = "",
+) -> float:
     """Validate a finite real number in an interval.
 
     Parameters
@@ -92,8 +101,9 @@ def check_number(owner: str, name: str, value, *, low=None, high=None,
     return float(value)
 
 
-def check_fraction(owner: str, name: str, value,
-                   meaning: str = "the fraction of units to drop (0.5 drops half)") -> float:
+def check_fraction(
+    owner: str, name: str, value, meaning: str = "the fraction of units to drop (0.5 drops half)"
+) -> float:
     """Validate a probability argument (``rate=``, ``dropout=``) in [0, 1)."""
     if not _is_real(value):
         raise TypeError(f"{owner}: {name} must be a number in [0, 1), received {_describe(value)}.")
@@ -105,16 +115,25 @@ def check_fraction(owner: str, name: str, value,
     return float(value)
 
 
-def check_rate(owner: str, rate, name: str = "rate",
-               meaning: str = "the fraction of units to drop (0.5 drops half)") -> float:
+def check_rate(
+    owner: str,
+    rate,
+    name: str = "rate",
+    meaning: str = "the fraction of units to drop (0.5 drops half)",
+) -> float:
     """Validate a drop probability in [0, 1) (:func:`check_fraction` named ``rate``)."""
     return check_fraction(owner, name, rate, meaning)
 
 
 def check_stddev(owner: str, stddev, name: str = "stddev") -> float:
     """Validate a noise standard deviation: a finite number >= 0."""
-    return check_number(owner, name, stddev, low=0,
-                        hint="It is the standard deviation of the added noise (0 disables it).")
+    return check_number(
+        owner,
+        name,
+        stddev,
+        low=0,
+        hint="It is the standard deviation of the added noise (0 disables it).",
+    )
 
 
 def check_seed(owner: str, seed) -> int:

@@ -63,8 +63,15 @@ def _draw_panel(ax, name, runs):
             if key in logs:
                 values = [float(v) for v in logs[key]]
                 text = part if label is None else f"{label} ({part})"
-                ax.plot(range(1, len(values) + 1), values, style, color=color, marker=".",
-                        markersize=4, label=text)
+                ax.plot(
+                    range(1, len(values) + 1),
+                    values,
+                    style,
+                    color=color,
+                    marker=".",
+                    markersize=4,
+                    label=text,
+                )
     from matplotlib.ticker import MaxNLocator
 
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -156,8 +163,9 @@ def model_to_dot(model, show_shapes=False, show_layer_names=True, rankdir="TB"):
     dot.set_node_defaults(shape="record")
     for node in topological_nodes(model.outputs):
         layer = node.layer
-        label = f"{layer.name}: {type(layer).__name__}" if show_layer_names \
-            else type(layer).__name__
+        label = (
+            f"{layer.name}: {type(layer).__name__}" if show_layer_names else type(layer).__name__
+        )
         if show_shapes:
             ins = _shape_label([t.shape for t in node.inputs]) if node.inputs else "-"
             outs = _shape_label([t.shape for t in node.outputs])
@@ -169,8 +177,7 @@ def model_to_dot(model, show_shapes=False, show_layer_names=True, rankdir="TB"):
     return dot
 
 
-def plot_model(model, to_file="model.png", show_shapes=False, show_layer_names=True,
-               rankdir="TB"):
+def plot_model(model, to_file="model.png", show_shapes=False, show_layer_names=True, rankdir="TB"):
     """Draw the model's layer graph to ``to_file`` (format from its extension), as Keras.
 
     Needs ``pydot`` and Graphviz's ``dot``; an ImportError names whichever

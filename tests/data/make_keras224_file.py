@@ -64,48 +64,88 @@ UNITS, STEPS, FEATURES, CLASSES = 4, 5, 3, 3
 
 
 def glorot_uniform_config():
-    return {"class_name": "VarianceScaling",
-            "config": {"scale": 1.0, "mode": "fan_avg", "distribution": "uniform", "seed": None}}
+    return {
+        "class_name": "VarianceScaling",
+        "config": {"scale": 1.0, "mode": "fan_avg", "distribution": "uniform", "seed": None},
+    }
 
 
 def dense_config(name, units, activation, first_shape=None):
     config = {"name": name, "trainable": True}
     if first_shape is not None:
         config.update(batch_input_shape=first_shape, dtype="float32")
-    config.update({
-        "units": units, "activation": activation, "use_bias": True,
-        "kernel_initializer": glorot_uniform_config(),
-        "bias_initializer": {"class_name": "Zeros", "config": {}},
-        "kernel_regularizer": None, "bias_regularizer": None, "activity_regularizer": None,
-        "kernel_constraint": None, "bias_constraint": None,
-    })
+    config.update(
+        {
+            "units": units,
+            "activation": activation,
+            "use_bias": True,
+            "kernel_initializer": glorot_uniform_config(),
+            "bias_initializer": {"class_name": "Zeros", "config": {}},
+            "kernel_regularizer": None,
+            "bias_regularizer": None,
+            "activity_regularizer": None,
+            "kernel_constraint": None,
+            "bias_constraint": None,
+        }
+    )
     return {"class_name": "Dense", "config": config}
 
 
 def gru_config():
-    return {"class_name": "GRU", "config": {
-        "name": "gru_1", "trainable": True,
-        "batch_input_shape": [None, STEPS, FEATURES], "dtype": "float32",
-        "return_sequences": False, "return_state": False, "go_backwards": False,
-        "stateful": False, "unroll": False,
-        "units": UNITS, "activation": "tanh", "recurrent_activation": "hard_sigmoid",
-        "use_bias": True, "kernel_initializer": glorot_uniform_config(),
-        "recurrent_initializer": {"class_name": "Orthogonal", "config": {"gain": 1.0, "seed": None}},
-        "bias_initializer": {"class_name": "Zeros", "config": {}},
-        "kernel_regularizer": None, "recurrent_regularizer": None, "bias_regularizer": None,
-        "activity_regularizer": None, "kernel_constraint": None, "recurrent_constraint": None,
-        "bias_constraint": None, "dropout": 0.0, "recurrent_dropout": 0.0,
-        "implementation": 1, "reset_after": False,
-    }}
+    return {
+        "class_name": "GRU",
+        "config": {
+            "name": "gru_1",
+            "trainable": True,
+            "batch_input_shape": [None, STEPS, FEATURES],
+            "dtype": "float32",
+            "return_sequences": False,
+            "return_state": False,
+            "go_backwards": False,
+            "stateful": False,
+            "unroll": False,
+            "units": UNITS,
+            "activation": "tanh",
+            "recurrent_activation": "hard_sigmoid",
+            "use_bias": True,
+            "kernel_initializer": glorot_uniform_config(),
+            "recurrent_initializer": {
+                "class_name": "Orthogonal",
+                "config": {"gain": 1.0, "seed": None},
+            },
+            "bias_initializer": {"class_name": "Zeros", "config": {}},
+            "kernel_regularizer": None,
+            "recurrent_regularizer": None,
+            "bias_regularizer": None,
+            "activity_regularizer": None,
+            "kernel_constraint": None,
+            "recurrent_constraint": None,
+            "bias_constraint": None,
+            "dropout": 0.0,
+            "recurrent_dropout": 0.0,
+            "implementation": 1,
+            "reset_after": False,
+        },
+    }
 
 
 def training_config():
     return {
-        "optimizer_config": {"class_name": "Adam", "config": {
-            "lr": 0.0010000000474974513, "beta_1": 0.8999999761581421,
-            "beta_2": 0.9990000128746033, "decay": 0.0, "epsilon": 1e-07, "amsgrad": False}},
-        "loss": "categorical_crossentropy", "metrics": ["accuracy"],
-        "sample_weight_mode": None, "loss_weights": None,
+        "optimizer_config": {
+            "class_name": "Adam",
+            "config": {
+                "lr": 0.0010000000474974513,
+                "beta_1": 0.8999999761581421,
+                "beta_2": 0.9990000128746033,
+                "decay": 0.0,
+                "epsilon": 1e-07,
+                "amsgrad": False,
+            },
+        },
+        "loss": "categorical_crossentropy",
+        "metrics": ["accuracy"],
+        "sample_weight_mode": None,
+        "loss_weights": None,
     }
 
 
@@ -120,8 +160,8 @@ def gru_reference(x, kernel, recurrent, bias):
     for t in range(x.shape[1]):
         xp = x[:, t] @ kernel + bias
         z = hard_sigmoid(xp[:, :u] + h @ recurrent[:, :u])
-        r = hard_sigmoid(xp[:, u:2 * u] + h @ recurrent[:, u:2 * u])
-        cand = np.tanh(xp[:, 2 * u:] + (r * h) @ recurrent[:, 2 * u:])
+        r = hard_sigmoid(xp[:, u : 2 * u] + h @ recurrent[:, u : 2 * u])
+        cand = np.tanh(xp[:, 2 * u :] + (r * h) @ recurrent[:, 2 * u :])
         h = z * h + (1 - z) * cand
     return h
 
@@ -180,14 +220,18 @@ def gru_files():
     y = softmax(h @ dense_k + dense_b).astype("float32")
     layer_configs = [gru_config(), dense_config("dense_1", CLASSES, "softmax")]
     layers = [
-        ("gru_1", [("gru_1/kernel", kernel), ("gru_1/recurrent_kernel", recurrent),
-                   ("gru_1/bias", bias)]),
+        (
+            "gru_1",
+            [("gru_1/kernel", kernel), ("gru_1/recurrent_kernel", recurrent), ("gru_1/bias", bias)],
+        ),
         ("dense_1", [("dense_1/kernel", dense_k), ("dense_1/bias", dense_b)]),
     ]
     state = adam_state([kernel, recurrent, bias, dense_k, dense_b])
     configs = {
-        "keras224_gru": {"class_name": "Sequential",
-                         "config": {"name": "sequential_1", "layers": layer_configs}},
+        "keras224_gru": {
+            "class_name": "Sequential",
+            "config": {"name": "sequential_1", "layers": layer_configs},
+        },
         "keras220_gru": {"class_name": "Sequential", "config": layer_configs},
     }
     for name, config in configs.items():
@@ -202,15 +246,29 @@ def thresholded_relu_file():
     x = RNG.normal(size=(4, 6)).astype("float32")
     a = x.astype("float64") @ kernel + bias
     y = (a * (a > theta)).astype("float32")
-    config = {"class_name": "Sequential", "config": {"name": "sequential_2", "layers": [
-        dense_config("dense_2", 4, "linear", first_shape=[None, 6]),
-        {"class_name": "ThresholdedReLU",
-         "config": {"name": "thresholded_re_lu_1", "trainable": True, "theta": theta}},
-    ]}}
-    layers = [("dense_2", [("dense_2/kernel", kernel), ("dense_2/bias", bias)]),
-              ("thresholded_re_lu_1", [])]
-    write_file(os.path.join(OUT, "keras224_thresholded_relu.h5"), config, layers,
-               adam_state([kernel, bias]))
+    config = {
+        "class_name": "Sequential",
+        "config": {
+            "name": "sequential_2",
+            "layers": [
+                dense_config("dense_2", 4, "linear", first_shape=[None, 6]),
+                {
+                    "class_name": "ThresholdedReLU",
+                    "config": {"name": "thresholded_re_lu_1", "trainable": True, "theta": theta},
+                },
+            ],
+        },
+    }
+    layers = [
+        ("dense_2", [("dense_2/kernel", kernel), ("dense_2/bias", bias)]),
+        ("thresholded_re_lu_1", []),
+    ]
+    write_file(
+        os.path.join(OUT, "keras224_thresholded_relu.h5"),
+        config,
+        layers,
+        adam_state([kernel, bias]),
+    )
     np.savez(os.path.join(OUT, "keras224_thresholded_relu.npz"), x=x, y=y)
 
 

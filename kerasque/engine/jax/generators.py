@@ -76,7 +76,10 @@ def generator_with_jax_key(gen, key):
         return np.random.Generator(np.random.PCG64(words))
     value = (state["state"]["state"] >> 64 << 64) | low
     bit_gen = np.random.PCG64()
-    bit_gen.state = {"bit_generator": "PCG64",
-                     "state": {"state": value, "inc": state["state"]["inc"]},
-                     "has_uint32": 0, "uinteger": 0}
+    bit_gen.state = {
+        "bit_generator": "PCG64",
+        "state": {"state": value, "inc": state["state"]["inc"]},
+        "has_uint32": 0,
+        "uinteger": 0,
+    }
     return np.random.Generator(bit_gen)

@@ -77,7 +77,9 @@ def _plain(value, depth=0) -> str:
         # rule): its class and plain attributes, if it has any.
         if depth > 10 or not hasattr(value, "__dict__"):
             raise Uncacheable(f"property {text[:60]}")
-        return f"{type(value).__module__}.{type(value).__qualname__}{_plain(vars(value), depth + 1)}"
+        return (
+            f"{type(value).__module__}.{type(value).__qualname__}{_plain(vars(value), depth + 1)}"
+        )
     return f"{type(value).__qualname__}:{text}"
 
 
@@ -87,8 +89,10 @@ def _op_key(op, depth=0) -> str:
     name = f"{type(op).__module__}.{type(op).__qualname__}"
     if isinstance(op, HasInnerGraph):
         settings = sorted(
-            (k, _plain(v, depth)) for k, v in vars(op).items()
-            if not k.startswith("_") and k != "name"  # a label (the layer's), not semantics
+            (k, _plain(v, depth))
+            for k, v in vars(op).items()
+            if not k.startswith("_")
+            and k != "name"  # a label (the layer's), not semantics
             and isinstance(v, (bool, int, float, str, type(None), tuple))
         )
         info = _plain(getattr(op, "info", None), depth)
@@ -135,8 +139,10 @@ def _graph_text(inputs, outputs, depth=0):
         args = ",".join(ref(v) for v in node.inputs)
         for j, out in enumerate(node.outputs):
             ids[out] = f"n{n}.{j}"
-        lines.append(f"n{n}={_op_key(node.op, depth)}({args})->"
-                     + ",".join(str(o.type) for o in node.outputs))
+        lines.append(
+            f"n{n}={_op_key(node.op, depth)}({args})->"
+            + ",".join(str(o.type) for o in node.outputs)
+        )
     lines.append("out:" + ",".join(ref(v) for v in outputs))
     return "\n".join(lines), shared
 
@@ -159,8 +165,10 @@ def _environment() -> str:
                 pkgs.append(f"{pkg}=?")
         import jax
 
-        _versions["text"] = (f"format={FORMAT};kerasque-src={src.hexdigest()};{';'.join(pkgs)};"
-                             f"backend={jax.default_backend()};floatX={pytensor.config.floatX}")
+        _versions["text"] = (
+            f"format={FORMAT};kerasque-src={src.hexdigest()};{';'.join(pkgs)};"
+            f"backend={jax.default_backend()};floatX={pytensor.config.floatX}"
+        )
     return _versions["text"]
 
 

@@ -6,14 +6,14 @@ from kerasque.layers.rnn.layers import GRU, LSTM, SimpleRNN
 from kerasque.layers.rnn.rnn import RNN
 
 __all__ = [
-           "GRU",
-           "LSTM",
-           "RNN",
-           "Cell",
-           "GRUCell",
-           "LSTMCell",
-           "SimpleRNN",
-           "SimpleRNNCell",
-           "StackedRNNCells",
-           "check_fraction",
+    "GRU",
+    "LSTM",
+    "RNN",
+    "Cell",
+    "GRUCell",
+    "LSTMCell",
+    "SimpleRNN",
+    "SimpleRNNCell",
+    "StackedRNNCells",
+    "check_fraction",
 ]

@@ -64,8 +64,7 @@ class Bidirectional(Wrapper):
         owner = f"Bidirectional {self.name!r}"
         if merge_mode not in _MERGE_MODES:
             raise ValueError(
-                f"{owner}: merge_mode must be one of {list(_MERGE_MODES)}, received "
-                f"{merge_mode!r}."
+                f"{owner}: merge_mode must be one of {list(_MERGE_MODES)}, received {merge_mode!r}."
             )
         for which, lay in (("layer", layer), ("backward_layer", backward_layer)):
             if lay is not None and not getattr(lay, "state_names", None):
@@ -76,8 +75,10 @@ class Bidirectional(Wrapper):
         self.merge_mode = merge_mode
         self._given_backward = backward_layer is not None
         if backward_layer is None:
-            config = {"class_name": type(layer).__name__,
-                      "config": _without_seeds(copy.deepcopy(layer.get_config()))}
+            config = {
+                "class_name": type(layer).__name__,
+                "config": _without_seeds(copy.deepcopy(layer.get_config())),
+            }
             inner = _innermost(config)
             inner["go_backwards"] = not inner.get("go_backwards", False)
             config["config"]["name"] = f"backward_{layer.name}"
@@ -107,8 +108,10 @@ class Bidirectional(Wrapper):
 
     @property
     def states(self) -> list:
-        return [*getattr(self.forward_layer, "states", []),
-                *getattr(self.backward_layer, "states", [])]
+        return [
+            *getattr(self.forward_layer, "states", []),
+            *getattr(self.backward_layer, "states", []),
+        ]
 
     def reset_states(self, states=None) -> None:
         if states is None:
@@ -121,8 +124,8 @@ class Bidirectional(Wrapper):
 
     def check_input_shape(self, shapes) -> None:
         n = len(shapes[1:]) // 2
-        self.forward_layer.check_input_shape([shapes[0], *shapes[1:1 + n]])
-        self.backward_layer.check_input_shape([shapes[0], *shapes[1 + n:]])
+        self.forward_layer.check_input_shape([shapes[0], *shapes[1 : 1 + n]])
+        self.backward_layer.check_input_shape([shapes[0], *shapes[1 + n :]])
 
     def build(self, input_shape):
         self.forward_layer._maybe_build(input_shape)
@@ -168,8 +171,11 @@ class Bidirectional(Wrapper):
         if self._sequences():
             y_b = y_b[:, ::-1]
         outs = self._merge(y_f, y_b)
-        return outs + list(states_f) + list(states_b) if self._with_state() else (
-            outs if len(outs) > 1 else outs[0])
+        return (
+            outs + list(states_f) + list(states_b)
+            if self._with_state()
+            else (outs if len(outs) > 1 else outs[0])
+        )
 
     def _merge(self, y_f, y_b) -> list:
         import pytensor.tensor as pt
@@ -186,10 +192,12 @@ class Bidirectional(Wrapper):
 
     def get_config(self) -> dict:
         config = {**super().get_config(), "merge_mode": self.merge_mode}
-        config["layer"]["config"]["name"] = self.forward_layer.name[len("forward_"):]
+        config["layer"]["config"]["name"] = self.forward_layer.name[len("forward_") :]
         if self._given_backward:
-            config["backward_layer"] = {"class_name": type(self.backward_layer).__name__,
-                                        "config": self.backward_layer.get_config()}
+            config["backward_layer"] = {
+                "class_name": type(self.backward_layer).__name__,
+                "config": self.backward_layer.get_config(),
+            }
         return config
 
     @classmethod

@@ -28,8 +28,9 @@ from kerasque.engine.base_layer import Layer
 from kerasque.layers.core import _check_positive_int
 
 
-def check_fraction(owner: str, name: str, value,
-                   meaning: str = "the fraction of units to drop (0.5 drops half)") -> float:
+def check_fraction(
+    owner: str, name: str, value, meaning: str = "the fraction of units to drop (0.5 drops half)"
+) -> float:
     """Validate a probability argument (``dropout=``, ``rate=``) in [0, 1)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{owner}: {name} must be a number in [0, 1), received {value!r}.")
@@ -75,11 +76,25 @@ class Cell(Layer):
     output_is_state = True  # the output is states[0]; the loop does not carry it twice
     gates = 1  # column blocks of the kernel
 
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
-                 bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
-                 bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, **kwargs):
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        recurrent_regularizer=None,
+        bias_regularizer=None,
+        kernel_constraint=None,
+        recurrent_constraint=None,
+        bias_constraint=None,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         owner = f"{type(self).__name__} {self.name!r}"
         self.units = _check_positive_int(owner, "units", units)
@@ -124,15 +139,29 @@ class Cell(Layer):
                 f"(the last axis), received input shape {tuple(input_shape)}."
             )
         width = self.gates * self.units
-        self.kernel = self.add_weight("kernel", (dim, width), self.kernel_initializer,
-                                      self.kernel_regularizer, self.kernel_constraint)
+        self.kernel = self.add_weight(
+            "kernel",
+            (dim, width),
+            self.kernel_initializer,
+            self.kernel_regularizer,
+            self.kernel_constraint,
+        )
         self.recurrent_kernel = self.add_weight(
-            "recurrent_kernel", (self.units, width), self.recurrent_initializer,
-            self.recurrent_regularizer, self.recurrent_constraint)
+            "recurrent_kernel",
+            (self.units, width),
+            self.recurrent_initializer,
+            self.recurrent_regularizer,
+            self.recurrent_constraint,
+        )
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight("bias", self.bias_shape(), self.bias_initializer,
-                                        self.bias_regularizer, self.bias_constraint)
+            self.bias = self.add_weight(
+                "bias",
+                self.bias_shape(),
+                self.bias_initializer,
+                self.bias_regularizer,
+                self.bias_constraint,
+            )
 
     def bias_shape(self) -> tuple:
         return (self.gates * self.units,)

@@ -101,8 +101,11 @@ class GRUCell(Cell):
             return out + self.bias
         # The recurrent biases of z and r only add to the input ones.
         u2 = 2 * self.units
-        return out + self.bias[0] + pt.concatenate(
-            [self.bias[1, :u2], pt.zeros((self.units,), self.bias.dtype)])
+        return (
+            out
+            + self.bias[0]
+            + pt.concatenate([self.bias[1, :u2], pt.zeros((self.units,), self.bias.dtype)])
+        )
 
     def step(self, xp, states, masks):
         h_prev = states[0]
@@ -134,7 +137,7 @@ class _ForgetBias:
     def __call__(self, shape, dtype=None, rng=None):
         u = self.units
         value = np.array(self.base(tuple(shape), dtype=dtype, rng=rng), dtype=dtype)
-        value[u:2 * u] = 1.0
+        value[u : 2 * u] = 1.0
         return value
 
 
@@ -191,9 +194,9 @@ class LSTMCell(Cell):
         u = self.units
         z = xp + dot(_masked(h_prev, masks[0]), self.recurrent_kernel)
         i = self.recurrent_activation(z[:, :u])
-        f = self.recurrent_activation(z[:, u:2 * u])
-        c = f * c_prev + i * self.activation(z[:, 2 * u:3 * u])
-        o = self.recurrent_activation(z[:, 3 * u:])
+        f = self.recurrent_activation(z[:, u : 2 * u])
+        c = f * c_prev + i * self.activation(z[:, 2 * u : 3 * u])
+        o = self.recurrent_activation(z[:, 3 * u :])
         h = o * self.activation(c)
         return h, [h, c]
 
@@ -333,4 +336,3 @@ def run_step(cell, xp, states, masks):
             "new_states) with one new state per state in state_size."
         )
     return out, new
-

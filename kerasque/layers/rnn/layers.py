@@ -15,10 +15,26 @@ from kerasque.utils.generic import check_kwargs
 
 __all__ = ["GRU", "LSTM", "SimpleRNN"]
 
-_LOOP_ARGS = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll", "seed",
-              "activity_regularizer", "weights", "batch_size", "input_dim", "input_length",
-              "name", "trainable", "dtype", "input_shape", "batch_input_shape", "input_dtype",
-              "implementation")
+_LOOP_ARGS = (
+    "return_sequences",
+    "return_state",
+    "go_backwards",
+    "stateful",
+    "unroll",
+    "seed",
+    "activity_regularizer",
+    "weights",
+    "batch_size",
+    "input_dim",
+    "input_length",
+    "name",
+    "trainable",
+    "dtype",
+    "input_shape",
+    "batch_input_shape",
+    "input_dtype",
+    "implementation",
+)
 _IMPLEMENTATIONS = (0, 1, 2)
 
 
@@ -74,13 +90,30 @@ class _CellLayer(RNN):
         return cls(**config)
 
 
-_CELL_ATTRS = frozenset([
-    "units", "activation", "recurrent_activation", "use_bias", "kernel_initializer",
-    "recurrent_initializer", "bias_initializer", "kernel_regularizer", "recurrent_regularizer",
-    "bias_regularizer", "kernel_constraint", "recurrent_constraint", "bias_constraint",
-    "dropout", "recurrent_dropout", "reset_after", "unit_forget_bias", "kernel",
-    "recurrent_kernel", "bias",
-])
+_CELL_ATTRS = frozenset(
+    [
+        "units",
+        "activation",
+        "recurrent_activation",
+        "use_bias",
+        "kernel_initializer",
+        "recurrent_initializer",
+        "bias_initializer",
+        "kernel_regularizer",
+        "recurrent_regularizer",
+        "bias_regularizer",
+        "kernel_constraint",
+        "recurrent_constraint",
+        "bias_constraint",
+        "dropout",
+        "recurrent_dropout",
+        "reset_after",
+        "unit_forget_bias",
+        "kernel",
+        "recurrent_kernel",
+        "bias",
+    ]
+)
 
 
 class SimpleRNN(_CellLayer):

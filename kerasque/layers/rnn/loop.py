@@ -69,11 +69,17 @@ def run(step, sequences, states, constants, unroll: bool = False, name: str | No
 
     def inner(*args):
         seq_vals = list(args[:n_seq])
-        prev = list(args[n_seq:n_seq + n_state])
-        return step(seq_vals, prev, list(args[n_seq + n_state:]))
+        prev = list(args[n_seq : n_seq + n_state])
+        return step(seq_vals, prev, list(args[n_seq + n_state :]))
 
-    outs = pytensor.scan(inner, sequences=list(sequences), outputs_info=list(states),
-                         non_sequences=list(constants), return_updates=False, name=name)
+    outs = pytensor.scan(
+        inner,
+        sequences=list(sequences),
+        outputs_info=list(states),
+        non_sequences=list(constants),
+        return_updates=False,
+        name=name,
+    )
     return list(outs) if isinstance(outs, (list, tuple)) else [outs]
 
 

@@ -21,7 +21,6 @@ import pytensor.tensor as pt
 from kerasque import backend as K
 from kerasque import regularizers
 from kerasque.config import floatx
-from kerasque.engine import context
 from kerasque.engine.base_layer import InputSpec, Layer
 from kerasque.layers.noise import check_seed
 from kerasque.layers.rnn import loop
@@ -93,15 +92,33 @@ class RNN(Layer):
     supports_masking = True
     _owns_cell = False  # GRU, LSTM, SimpleRNN: cell weights named after the layer
 
-    def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
-                 stateful=False, unroll=False, seed=None, activity_regularizer=None,
-                 weights=None, batch_size=None, input_dim=None, input_length=None, **kwargs):
-        if input_dim is not None and "input_shape" not in kwargs:
-            kwargs["input_shape"] = (input_length, input_dim)
-        if batch_size is not None and "batch_input_shape" not in kwargs:
-            shape = kwargs.pop("input_shape", None)
-            if shape is not None:
-                kwargs["batch_input_shape"] = (batch_size, *shape)
+    def __init__(
+        self,
+        cell,
+        return_sequences=False,
+        return_state=False,
+        go_backwards=False,
+        stateful=False,
+        unroll=False,
+        seed=None,
+        activity_regularizer=None,
+        weights=None,
+        batch_size=None,
+        input_dim=None,
+        input_length=None,
+        **kwargs,
+    ):
+        # The base layer turns Keras 2's input_dim / input_length / batch_size
+        # into the input shape (naming each in its errors) and applies the
+        # activity regularizer to the output, once.
+        for key, value in (
+            ("input_dim", input_dim),
+            ("input_length", input_length),
+            ("batch_size", batch_size),
+            ("activity_regularizer", activity_regularizer),
+        ):
+            if value is not None:
+                kwargs[key] = value
         super().__init__(**kwargs)
         if isinstance(cell, (list, tuple)):
             cell = StackedRNNCells(list(cell))
@@ -119,7 +136,6 @@ class RNN(Layer):
         self.unroll = bool(unroll)
         self.batch_size = batch_size
         self.seed = check_seed(owner, seed)
-        self.activity_regularizer = regularizers.get(activity_regularizer)
         self._initial_weights = weights
         self.rng = None
         self._states: list = []
@@ -202,8 +218,11 @@ class RNN(Layer):
             self.rng = self.add_rng(self.seed)
         if self.stateful:
             self._states = [
-                pytensor.shared(np.zeros((batch, s), dtype=floatx()), name=f"{self.name}/state_{i}",
-                                shape=(batch, s))
+                pytensor.shared(
+                    np.zeros((batch, s), dtype=floatx()),
+                    name=f"{self.name}/state_{i}",
+                    shape=(batch, s),
+                )
                 for i, s in enumerate(self.state_sizes)
             ]
         self.input_spec = InputSpec(ndim=3, axes={-1: dim})
@@ -277,8 +296,9 @@ class RNN(Layer):
                     sequences.append(pad(value, steps))
                 else:
                     constants.append(value)
-        carried = self._run(xp, states0, sequences, constants, step_masks, edits, edit_values,
-                            mask is not None)
+        carried = self._run(
+            xp, states0, sequences, constants, step_masks, edits, edit_values, mask is not None
+        )
         if not self.unroll:  # drop the row loop.pad added
             carried = [c[:, :-1] for c in carried]
         for edit in weight_edits:  # DropConnect: before the final states are recorded
@@ -292,8 +312,6 @@ class RNN(Layer):
         for var, value in zip(self._states, finals):
             K.add_update(var, value)
         out = seq.dimshuffle(1, 0, 2) if self.return_sequences else seq[-1]
-        if self.activity_regularizer is not None:
-            context.current().add_loss(self.activity_regularizer(out))
         return [out, *finals] if self.return_state else out
 
     def _output_is_state(self) -> bool:
@@ -316,6 +334,7 @@ class RNN(Layer):
 
     def _variational_masks(self, x, training):
         """One mask per sequence: ``(batch, features)`` for the input, then the step's."""
+
         def draw(size, rate):
             if rate == 0 or training is False or training is None:
                 return None
@@ -350,8 +369,9 @@ class RNN(Layer):
     def _edit_values(self, edit, steps, batch, dtype, training):
         values = edit.values(self.state_names, self.state_sizes, steps, batch, dtype, training)
         if len(values) != len(self.state_sizes):
-            raise ValueError(f"{edit!r} returned {len(values)} values for "
-                             f"{len(self.state_sizes)} states.")
+            raise ValueError(
+                f"{edit!r} returned {len(values)} values for {len(self.state_sizes)} states."
+            )
         return values
 
     def _run(self, xp, states0, sequences, constants, step_masks, edits, edit_values, masked):
@@ -403,8 +423,9 @@ class RNN(Layer):
                 "known number of time steps; give the input a fixed length "
                 "(input_shape=(time, features)) or use unroll=False."
             )
-        return loop.run(step, sequences, states0, constants, unroll=self.unroll,
-                        name=f"{self.name}_scan")
+        return loop.run(
+            step, sequences, states0, constants, unroll=self.unroll, name=f"{self.name}_scan"
+        )
 
     # -- stateful -------------------------------------------------------------
     def reset_states(self, states=None) -> None:
