@@ -18,7 +18,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-SCRIPT = textwrap.dedent(r'''
+SCRIPT = textwrap.dedent(r"""
     import json
     import sys
     import numpy as np
@@ -131,10 +131,10 @@ SCRIPT = textwrap.dedent(r'''
     set_mode("NUMBA")
     out["numba"] = error(lambda: D.set_distribution(D.DataParallel()))
     print("RESULT" + json.dumps(out))
-''')
+""")
 
 
-PROCESS_SCRIPT = textwrap.dedent(r'''
+PROCESS_SCRIPT = textwrap.dedent(r"""
     import json
     import sys
     import jax
@@ -170,7 +170,7 @@ PROCESS_SCRIPT = textwrap.dedent(r'''
         alone = fit(x, y, 16)
         out["rel"] = float(np.max(np.abs(job - alone)) / np.max(np.abs(alone)))
     print("RESULT" + json.dumps(out), flush=True)
-''')
+""")
 
 
 def _free_port():
@@ -182,33 +182,52 @@ def _free_port():
 
 
 def _env(devices):
-    return dict(os.environ, XLA_FLAGS=f"--xla_force_host_platform_device_count={devices}",
-                PYTHONPATH=str(ROOT), KERASQUE_MODE="JAX")
+    return dict(
+        os.environ,
+        XLA_FLAGS=f"--xla_force_host_platform_device_count={devices}",
+        PYTHONPATH=str(ROOT),
+        KERASQUE_MODE="JAX",
+    )
 
 
 @pytest.fixture(scope="module")
 def processes():
     port = str(_free_port())
-    procs = [subprocess.Popen([sys.executable, "-c", PROCESS_SCRIPT, str(pid), port],
-                              env=_env(2), cwd=ROOT, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for pid in (0, 1)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", PROCESS_SCRIPT, str(pid), port],
+            env=_env(2),
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for pid in (0, 1)
+    ]
     outs = [p.communicate(timeout=600) for p in procs]
     results = []
     for proc, (stdout, stderr) in zip(procs, outs):
         lines = [ln for ln in stdout.splitlines() if ln.startswith("RESULT")]
         assert proc.returncode == 0 and lines, stderr[-4000:]
-        results.append(json.loads(lines[-1][len("RESULT"):]))
+        results.append(json.loads(lines[-1][len("RESULT") :]))
     return results
 
 
 @pytest.fixture(scope="module")
 def result(tmp_path_factory):
     out_dir = str(tmp_path_factory.mktemp("distribution"))
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, out_dir], env=_env(4), cwd=ROOT,
-                          check=False, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-c", SCRIPT, out_dir],
+        env=_env(4),
+        cwd=ROOT,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")]
     assert proc.returncode == 0 and lines, proc.stderr[-4000:]
-    return json.loads(lines[-1][len("RESULT"):])
+    return json.loads(lines[-1][len("RESULT") :])
 
 
 def test_list_devices_names_the_four_virtual_cpu_devices(result):

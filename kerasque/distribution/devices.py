@@ -98,7 +98,7 @@ class DeviceMesh:
         resolved = resolve_devices(devices)
         if devices is None:
             available = len(resolved)
-            resolved = resolved[:int(np.prod(shape))]
+            resolved = resolved[: int(np.prod(shape))]
             if len(resolved) < int(np.prod(shape)):
                 raise ValueError(
                     f"A mesh of shape {shape} needs {int(np.prod(shape))} devices; "
@@ -174,8 +174,12 @@ def initialize(job_addresses=None, num_processes=None, process_id=None) -> None:
                 f"but num_processes is {num_processes}; give one address per process."
             )
         coordinator = addresses[0]
-    if (num_processes is not None and process_id is not None
-            and not 0 <= int(process_id) < int(num_processes)):
+    if (
+        num_processes is not None
+        and process_id is not None
+        and not 0 <= int(process_id) < int(num_processes)
+    ):
         raise ValueError(f"process_id must be in [0, {num_processes}); received {process_id}.")
-    _jax().distributed.initialize(coordinator_address=coordinator,
-                                  num_processes=num_processes, process_id=process_id)
+    _jax().distributed.initialize(
+        coordinator_address=coordinator, num_processes=num_processes, process_id=process_id
+    )

@@ -110,8 +110,9 @@ class JaxFunction(CompiledFunction):
             inputs, outputs, updates = self._graph(tuple(v.type.shape for v in self.inputs))
             inputs, outputs = construct_function_ins_and_outs(inputs, outputs, updates=updates)
             mode = donating_jax_mode()
-            self._unlinked = mode.function_maker(inputs, outputs, mode, name=self.name,
-                                                 **FUNCTION_OPTIONS)
+            self._unlinked = mode.function_maker(
+                inputs, outputs, mode, name=self.name, **FUNCTION_OPTIONS
+            )
         return self._unlinked
 
     def _graph(self, shapes):
@@ -121,7 +122,7 @@ class JaxFunction(CompiledFunction):
         outputs are the function's outputs, then each generator's next state.
         """
         inputs, exprs, updates = self._specialize(shapes)
-        return inputs, exprs[:len(self.outputs) + len(self.rngs)], updates
+        return inputs, exprs[: len(self.outputs) + len(self.rngs)], updates
 
     def _specialize(self, shapes):
         """The graph with static input shapes and explicit generator inputs.
@@ -139,13 +140,19 @@ class JaxFunction(CompiledFunction):
         exprs = self.outputs + self.rng_next + [e for _, e in self.updates]
         exprs = clone_replace(exprs, replace=replace)
         n, k = len(self.outputs), len(self.rngs)
-        updates = [(v, e) for (v, _), e in zip(self.updates, exprs[n + k:])]
+        updates = [(v, e) for (v, _), e in zip(self.updates, exprs[n + k :])]
         return static + rng_in, exprs, updates
 
     def _compile(self, inputs, exprs, updates):
         n, k = len(self.outputs), len(self.rngs)
-        return self._compiler(inputs, exprs[:n + k], updates=updates,
-                              mode=donating_jax_mode(), name=self.name, **FUNCTION_OPTIONS)
+        return self._compiler(
+            inputs,
+            exprs[: n + k],
+            updates=updates,
+            mode=donating_jax_mode(),
+            name=self.name,
+            **FUNCTION_OPTIONS,
+        )
 
     def _spec(self, args):
         """The specialization for these arguments' shapes, and whether it is new."""
@@ -171,15 +178,21 @@ class JaxFunction(CompiledFunction):
         if key is not None:
             exported = graph_cache.load(key)
             if exported is not None:
-                return _ExportedSpec(exported, shared, updated, len(inputs),
-                                     compile_fn=lambda: self._compile(inputs, exprs, updates))
+                return _ExportedSpec(
+                    exported,
+                    shared,
+                    updated,
+                    len(inputs),
+                    compile_fn=lambda: self._compile(inputs, exprs, updates),
+                )
         fn = self._compile(inputs, exprs, updates)
         if key is None or getattr(fn.maker.linker, "x64", False):
             # Uncacheable, or a float64 graph: its calls run in 64-bit JAX
             # scopes (see JaxLinker), which an exported module would lose.
             return _Spec(fn, len(inputs))
-        exported = _export(fn, inputs, shared, updated,
-                           list(args) + [rng_value(r) for r in self.rngs])
+        exported = _export(
+            fn, inputs, shared, updated, list(args) + [rng_value(r) for r in self.rngs]
+        )
         graph_cache.store(key, exported)
         return _ExportedSpec(exported, shared, updated, len(inputs), compile_fn=lambda: fn, fn=fn)
 
@@ -190,8 +203,10 @@ class JaxFunction(CompiledFunction):
             raise TypeError(
                 f"Function {self.name!r} takes {len(self.inputs)} inputs, received {len(args)}."
             )
-        return [a if _is_jax_array(a) and a.dtype == v.dtype else np.asarray(a, dtype=v.dtype)
-                for a, v in zip(args, self.inputs)]
+        return [
+            a if _is_jax_array(a) and a.dtype == v.dtype else np.asarray(a, dtype=v.dtype)
+            for a, v in zip(args, self.inputs)
+        ]
 
     @property
     def specializations(self) -> int:
@@ -237,7 +252,6 @@ class JaxFunction(CompiledFunction):
         return list(outs[:n])
 
 
-
 class _Spec:
     """One compiled specialization, called without PyTensor's per-call machinery.
 
@@ -262,7 +276,7 @@ class _Spec:
         outs = self.jit_fn(*args, *rng_values, *[c[0] for c in self.cells])
         for o, i in self.updates:
             self.cells[i][0] = outs[o]
-        return outs[:self.n_out]
+        return outs[: self.n_out]
 
 
 class _ExportedSpec:
@@ -321,4 +335,3 @@ def _export(fn, inputs, shared, updated, example):
 
 def _is_jax_array(a) -> bool:
     return type(a).__module__.startswith("jax")
-
