@@ -128,6 +128,13 @@ SCRIPT = textwrap.dedent(r"""
 
     out["too_many"] = error(lambda: D.DataParallel(devices=["cpu:0", "cpu:9"]))
     out["too_big_mesh"] = error(lambda: D.DeviceMesh((8,), ["batch"]))
+    def numba_fit_under_a_distribution():
+        numba_model = Sequential([Dense(2, input_shape=(3,))])
+        numba_model.compile("sgd", "mse", mode="NUMBA")
+        with D.DataParallel().scope():
+            numba_model.fit(np.ones((8, 3), "float32"), np.ones((8, 2), "float32"), verbose=0)
+
+    out["numba_compile"] = error(numba_fit_under_a_distribution)
     set_mode("NUMBA")
     out["numba"] = error(lambda: D.set_distribution(D.DataParallel()))
     print("RESULT" + json.dumps(out))
@@ -278,6 +285,11 @@ def test_more_devices_than_exist_is_a_clear_error(result):
 
 def test_a_distribution_in_the_numba_mode_is_a_clear_error(result):
     kind, message = result["numba"]
+    assert kind == "ValueError" and "'NUMBA'" in message and "'JAX'" in message
+
+
+def test_a_model_compiled_for_numba_refuses_to_fit_under_a_distribution(result):
+    kind, message = result["numba_compile"]
     assert kind == "ValueError" and "'NUMBA'" in message and "'JAX'" in message
 
 

@@ -24,6 +24,7 @@ from pytensor.graph.traversal import apply_ancestors
 from pytensor.tensor.random.op import RandomVariable
 from pytensor.tensor.random.type import RandomGeneratorType
 
+from kerasque.distribution.data_parallel import check_mode, distribution
 from kerasque.engine import modes
 from kerasque.engine.function import CompiledFunction, HostFunction
 from kerasque.engine.jax import JaxFunction
@@ -163,6 +164,8 @@ def compile_function(
     merged = _drop_unread_draws(outputs, merged)
     check_randomness(outputs, merged, owners, draw_owner or {})
     name = name or "function"
+    if distribution() is not None:
+        check_mode(mode)  # only the JAX mode distributes: say so rather than run on one device
     if modes.resolve(mode) == "JAX":
         # Specialized per input shape, generators threaded explicitly (see modes).
         return JaxFunction(inputs, outputs, merged, name, compiler=pytensor_function)
