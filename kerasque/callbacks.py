@@ -266,7 +266,10 @@ class ProgbarLogger(Callback):
         if target is None:
             target, self.use_steps = self.params.get("steps"), True
         self.target = target
-        self.bar = Progbar(target, stream=self.stream) if self._level() == 1 and target else None
+        self.bar = None
+        if self._level() == 1 and target:
+            unit = "step" if self.use_steps else "sample"
+            self.bar = Progbar(target, unit_name=unit, stream=self.stream)
 
     def on_batch_end(self, batch, logs=None):
         logs = logs or {}
@@ -278,14 +281,19 @@ class ProgbarLogger(Callback):
                 if running
                 else {k: v for k, v in logs.items() if k not in ("batch", "size")}
             )
-            self.bar.update(self.seen, shown, finalize=False)
+            self._draw(shown, finalize=False)
+
+    def _draw(self, values: dict, finalize: bool) -> None:
+        # The values are already epoch means (or batch logs): shown as given.
+        self.bar.stateful_metrics.update(values)
+        self.bar.update(self.seen, values, finalize=finalize)
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         if not self._level():
             return
         if self.bar is not None:
-            self.bar.update(self.seen, logs, finalize=True)
+            self._draw(logs, finalize=True)
         else:
             took = time.time() - self.started
             counted = f"{self.seen}/{self.target} - " if self.target else ""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import inspect
 import re
-import warnings
 import weakref
 from collections import defaultdict
 
@@ -191,27 +190,17 @@ class Layer(NodeAccess):
         """Whether the optimizer updates this layer's weights (settable).
 
         As in Keras, a change after ``compile`` takes effect at the next
-        ``compile``; changing it under a compiled model warns.
+        ``compile``; ``fit`` / ``train_on_batch`` warn once until then.
         """
         return self._trainable
 
     @trainable.setter
     def trainable(self, value) -> None:
-        value = check_bool(
+        # No warning here: as in Keras, fit and train_on_batch say once that a
+        # compiled model must be recompiled for the change to take effect.
+        self._trainable = check_bool(
             f"Layer {getattr(self, 'name', type(self).__name__)!r}", "trainable", value
         )
-        changed = value != getattr(self, "_trainable", value)
-        self._trainable = value
-        if changed:
-            compiled = [m for m in [self, *_containers_of(self)] if getattr(m, "compiled", False)]
-            if compiled:
-                warnings.warn(
-                    f"Layer {self.name!r}: trainable was set to {value} after model "
-                    f"{compiled[0].name!r} was compiled; call compile() on that model again "
-                    "for training to use the change (as in Keras).",
-                    UserWarning,
-                    stacklevel=2,
-                )
 
     # -- weights ----------------------------------------------------------
     def add_weight(
@@ -571,7 +560,7 @@ class Layer(NodeAccess):
         inputs = unpack_singleton(xs)
         self._call_depth += 1
         try:
-            with fp.layer_scope(self.name):
+            with fp.layer_scope(self.name), context.frozen_scope(not self.trainable):
                 outs = to_list(self.call(inputs, **call_kwargs))
                 out_masks = to_list(self.compute_mask(inputs, mask))
                 if self.activity_regularizer is not None:
@@ -643,14 +632,3 @@ def _axis_keywords(cls) -> tuple:
 def _as_shape(shape, owner: str) -> tuple:
     """One sample's shape from ``input_shape`` (kept for existing callers)."""
     return check_shape(f"Layer {owner!r}", "input_shape", shape)
-
-
-def _containers_of(layer) -> list:
-    """Every model that holds ``layer``, directly or through nested models."""
-    found, todo = [], list(getattr(layer, "_containers", ()))
-    while todo:
-        model = todo.pop()
-        if model not in found:
-            found.append(model)
-            todo.extend(getattr(model, "_containers", ()))
-    return found

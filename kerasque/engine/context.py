@@ -49,7 +49,9 @@ __all__ = [
     "current",
     "floatx_scope",
     "forward_pass",
+    "frozen_scope",
     "graph_records",
+    "inside_frozen",
     "learning_phase",
     "set_learning_phase",
 ]
@@ -296,6 +298,7 @@ class DirectCalls:
 
 
 _STACK: list[ForwardPass] = []
+_FROZEN: list = []  # one entry per frozen layer whose call is being built
 _DIRECT = DirectCalls()
 _PHASE_SETTING: dict = {"value": None}
 _PHASE = pt.scalar("keras_learning_phase", dtype="uint8")
@@ -316,6 +319,30 @@ def forward_pass(name: str = "forward pass", phase=None):
             yield fp
     finally:
         _STACK.remove(fp)
+
+
+@contextlib.contextmanager
+def frozen_scope(frozen: bool):
+    """Build the block as part of a frozen (``trainable=False``) layer when ``frozen``.
+
+    Keras 3 freezes a model's sublayers along with it; kerasque keeps each
+    layer's own flag, and a layer whose frozen behaviour differs
+    (BatchNormalization runs in inference mode) asks :func:`inside_frozen`
+    whether any layer around its call is frozen.
+    """
+    if not frozen:
+        yield
+        return
+    _FROZEN.append(True)
+    try:
+        yield
+    finally:
+        _FROZEN.pop()
+
+
+def inside_frozen() -> bool:
+    """Whether the graph being built is inside a frozen layer's call (:func:`frozen_scope`)."""
+    return bool(_FROZEN)
 
 
 def learning_phase():

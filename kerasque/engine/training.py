@@ -90,6 +90,7 @@ class Model(TrainingState, Functional):
         self._compile_config: dict | None = None
         self._output_specs_cache = None
         self._collected_trainable_weights = None
+        self._warned_trainable_weights = None
         self._shuffle_rng = numpy_generator()
         self.epoch = 0
 
@@ -168,6 +169,7 @@ class Model(TrainingState, Functional):
         self._functions = {}
         self._output_specs_cache = None
         self._collected_trainable_weights = None
+        self._warned_trainable_weights = None
         self.compiled = True
         if self.outputs:  # a Sequential without input shape resolves later
             self._output_specs()
@@ -191,9 +193,19 @@ class Model(TrainingState, Functional):
         return metrics_names(self._output_specs())
 
     def _check_trainable_weights_consistency(self) -> None:
-        """Warn when ``trainable`` changed since compile (Keras: recompile to apply it)."""
+        """Warn when ``trainable`` changed since compile (Keras: recompile to apply it).
+
+        One warning per change: a loop of ``train_on_batch`` calls, or ``fit``
+        called again without recompiling, does not repeat it.
+        """
         collected = self._collected_trainable_weights
-        if collected is not None and set(collected) != set(self.trainable_weights):
+        if collected is None:
+            return
+        current = frozenset(self.trainable_weights)
+        if current == set(collected):
+            self._warned_trainable_weights = None
+        elif current != self._warned_trainable_weights:
+            self._warned_trainable_weights = current
             warnings.warn(
                 "Discrepancy between trainable weights and collected trainable weights: "
                 f"a layer's `trainable` changed after model {self.name!r} was compiled. Call "
@@ -285,7 +297,8 @@ class Model(TrainingState, Functional):
                 self._targets(specs),
                 self._weight_inputs(specs, weighted),
             )
-            outs, masks = run_nodes(self.inputs, xs, self.outputs, True)
+            with context.frozen_scope(not self.trainable):
+                outs, masks = run_nodes(self.inputs, xs, self.outputs, True)
             total, logged = self._objective(specs, outs, masks, ys, ws, fp)
             # Weights the loss does not reach (an output without loss) get no update.
             reached = set(ancestors([total]))
@@ -332,7 +345,8 @@ class Model(TrainingState, Functional):
         # updates (a BatchNormalization's moving averages stay as trained).
         with context.forward_pass("predict_stochastic") as fp:
             xs = self._placeholders()
-            outs, _ = run_nodes(self.inputs, xs, self.outputs, True)
+            with context.frozen_scope(not self.trainable):
+                outs, _ = run_nodes(self.inputs, xs, self.outputs, True)
         return compile_function(
             xs,
             outs,

@@ -14,6 +14,7 @@ import numbers
 import pytensor.tensor as pt
 
 from kerasque import backend as K
+from kerasque.engine import context
 from kerasque.engine.base_layer import InputSpec, Layer
 from kerasque.layers.core import resolve_objects, serialize_objects
 from kerasque.utils.validation import check_bool, check_fraction, check_number
@@ -83,6 +84,13 @@ class BatchNormalization(Layer):
     ``scale`` / ``center``), ``moving_mean`` and ``moving_variance``
     (non-trainable). Applying one BatchNormalization twice in one graph is
     refused (two updates of one moving average); use two layers.
+
+    A frozen layer (``trainable=False``, on the layer or on a model that
+    holds it, set before ``compile``) runs in inference mode, as in Keras 3:
+    it normalizes with the moving statistics in every phase and never updates
+    them, so fine-tuning a frozen base model leaves its statistics as trained.
+    (Keras 2.2.4 kept normalizing a frozen layer with batch statistics in
+    training.)
 
     With ``training=True`` outside fitting (``model.predict(x,
     training=True)``, Monte Carlo prediction) the layer normalizes with the
@@ -218,11 +226,15 @@ class BatchNormalization(Layer):
         K.add_update(self.moving_mean, new_mean)
         K.add_update(self.moving_variance, new_var)
 
+    def _frozen(self) -> bool:
+        """Whether this layer, or a model around the call being built, has trainable False."""
+        return not self.trainable or context.inside_frozen()
+
     def call(self, inputs, training=None):
         def inference():
             return self._normalize(inputs, self.moving_mean, self.moving_variance)
 
-        if training is False or training is None:
+        if training is False or training is None or self._frozen():
             return inference()
         axes = [i for i in range(inputs.ndim) if i != self._axis]
         mean = pt.mean(inputs, axis=axes)

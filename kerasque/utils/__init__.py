@@ -2,7 +2,7 @@
 
 Seeding, one-hot encoding and normalization, the custom-object registry
 (``get_custom_objects``, ``custom_object_scope``, ``CustomObjectScope``),
-``print_summary``, and pictures (``plot_history``, ``plot_model``).
+``print_summary``, ``Progbar``, and pictures (``plot_history``, ``plot_model``).
 ``Sequence`` lives in :mod:`kerasque.utils.data_utils`.
 """
 
@@ -15,11 +15,13 @@ from kerasque.utils.generic import (
 )
 from kerasque.utils.layer_utils import print_summary
 from kerasque.utils.np_utils import normalize, to_categorical
+from kerasque.utils.progbar import Progbar
 from kerasque.utils.random_state import set_random_seed
 from kerasque.utils.vis_utils import plot_history, plot_model
 
 __all__ = [
     "CustomObjectScope",
+    "Progbar",
     "custom_object_scope",
     "custom_objects",
     "get_custom_objects",
