@@ -55,7 +55,10 @@ def worker(workload: str, devices: int, device: str, batches: int, reps: int) ->
     bench = _bench()
     from kerasque import distribution as D
 
-    names = D.list_devices(device)
+    try:
+        names = D.list_devices(device)
+    except RuntimeError:  # JAX has no such backend here
+        names = []
     if len(names) < devices:
         return {"skipped": f"{devices} {device} devices asked for; JAX sees {len(names)}"}
     x, y = bench.load_data(workload, "synthetic", batches)
@@ -77,7 +80,7 @@ def worker(workload: str, devices: int, device: str, batches: int, reps: int) ->
 
 
 def run_worker(workload, devices, args) -> dict:
-    """Run :func:`worker` in a fresh process with ``devices`` virtual devices."""
+    """Run :func:`worker` in a fresh process (on the CPU: with ``devices`` virtual devices)."""
     env = dict(
         os.environ, PYTHONPATH=os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))
     )
@@ -153,7 +156,8 @@ def main(argv=None):
                 flush=True,
             )
             rows.append(r)
-    print(f"\n{args.device}, {args.reps} reps of {args.batches} batches, medians\n")
+    sizes = ", ".join(f"{w} {n}" for w, n in args.batches.items())
+    print(f"\n{args.device}: medians of {args.reps} fit epochs of {sizes} batches\n")
     print(table(rows))
     if args.json:
         doc = {
