@@ -280,7 +280,8 @@ class RNN(Layer):
         pad = (lambda v, steps=None: v) if self.unroll else loop.pad
         xp = self._project(pad(xt))
         states0 = [pad(s) for s in self._initial_states(x, initial)]
-        sequences = [xp]
+        sequences = loop.split_gates(xp, getattr(self.cell, "gates", 1))
+        n_gates = len(sequences)
         if mask is not None:
             m = mask.dimshuffle(1, 0, "x")
             sequences.append(pad(m[::-1] if self.go_backwards else m, steps))
@@ -297,7 +298,7 @@ class RNN(Layer):
                 else:
                     constants.append(value)
         carried = self._run(
-            xp, states0, sequences, constants, step_masks, edits, edit_values, mask is not None
+            xp, states0, sequences, n_gates, constants, step_masks, edits, edit_values, mask
         )
         if not self.unroll:  # drop the row loop.pad added
             carried = [c[:, :-1] for c in carried]
@@ -374,15 +375,18 @@ class RNN(Layer):
             )
         return values
 
-    def _run(self, xp, states0, sequences, constants, step_masks, edits, edit_values, masked):
+    def _run(
+        self, xp, states0, sequences, n_gates, constants, step_masks, edits, edit_values, mask
+    ):
         cell, n = self.cell, len(states0)
+        masked = mask is not None
         carry_output = not self._output_is_state()
         if carry_output:
             size = getattr(cell, "output_size", self.state_sizes[0])
             states0 = states0 + [pt.zeros((states0[0].shape[0], size), dtype=xp.dtype)]
         live_masks = [m is not None for m in step_masks]
         # Which sequence / constant slot each edit value occupies.
-        slots, seq_i, const_i = [], 1 + int(masked), sum(live_masks)
+        slots, seq_i, const_i = [], n_gates + int(masked), sum(live_masks)
         for values in edit_values:
             row = []
             for value in values:
@@ -399,7 +403,7 @@ class RNN(Layer):
         def step(seq_vals, prev, const_vals):
             it = iter(const_vals)
             masks = [next(it) if live else None for live in live_masks]
-            out, new = run_step(cell, seq_vals[0], prev[:n], masks)
+            out, new = run_step(cell, loop.join_gates(seq_vals[:n_gates]), prev[:n], masks)
             # A cell whose output is its first state outputs that state as edited.
             out_is_state = out is new[0]
             for edit, row in zip(edits, slots):
@@ -413,7 +417,7 @@ class RNN(Layer):
             if carry_output:
                 new.append(pt.cast(out, xp.dtype))
             if masked:
-                m_t = seq_vals[1]
+                m_t = seq_vals[n_gates]
                 new = [m_t * v + (1 - m_t) * p for v, p in zip(new, prev)]
             return new
 
