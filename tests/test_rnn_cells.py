@@ -20,6 +20,7 @@ from kerasque.layers import (
     GRUCell,
     Input,
     LSTMCell,
+    SimpleRNN,
     SimpleRNNCell,
     StackedRNNCells,
     ZoneOut,
@@ -228,3 +229,17 @@ def test_a_masking_layer_makes_padded_steps_keep_the_previous_states():
     want, _ = reference.run("lstm", x, model.layers[-1].get_weights(), mask=mask)
     np.testing.assert_allclose(out, want, atol=1e-10)
     np.testing.assert_array_equal(out[0, 2:], np.repeat(out[0, 1:2], T - 2, axis=0))
+
+
+@pytest.mark.parametrize("layer, gates", [(GRU, 3), (LSTM, 4), (SimpleRNN, 1)])
+def test_the_loop_reads_each_gate_block_of_the_input_from_its_own_sequence(layer, gates):
+    # XLA's CPU code for a step reading several column blocks of one array is
+    # several times slower than on separate arrays (benchmarks/README.md).
+    from pytensor.graph.traversal import applys_between
+    from pytensor.scan.op import Scan
+
+    x = pt.tensor("x", shape=(None, 5, 3))
+    out = layer(4)(x, training=False)
+    scans = [n for n in applys_between([x], [out]) if isinstance(n.op, Scan)]
+    assert len(scans) == 1
+    assert scans[0].op.info.n_seqs == gates
