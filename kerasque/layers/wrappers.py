@@ -468,3 +468,17 @@ class ZoneOut(Wrapper):
             "cell_rate": self.cell_rate,
             "seed": self.seed,
         }
+
+
+def __getattr__(name):
+    # Keras 2's path keras.layers.wrappers holds Bidirectional and TimeDistributed;
+    # their modules import this one, so they are looked up on first use.
+    if name == "Bidirectional":
+        from kerasque.layers.rnn.bidirectional import Bidirectional
+
+        return Bidirectional
+    if name == "TimeDistributed":
+        from kerasque.layers.time_distributed import TimeDistributed
+
+        return TimeDistributed
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -34,6 +34,7 @@ __all__ = [
     "func_load",
     "get_custom_objects",
     "has_arg",
+    "object_list_uid",
     "register_custom_object",
     "serialize_keras_object",
     "to_list",
@@ -154,3 +155,15 @@ def func_load(code, defaults=None, closure=None, globs=None):
         argdefs=defaults,
         closure=cells,
     )
+
+
+def object_list_uid(object_list) -> str:
+    """A string naming the identity of each object in ``object_list`` (Keras 2's helper).
+
+    Examples
+    --------
+    >>> a = object()
+    >>> object_list_uid([a]) == object_list_uid(a) == str(id(a))
+    True
+    """
+    return ", ".join(str(abs(id(x))) for x in to_list(object_list))
