@@ -200,7 +200,7 @@ def test_rnn_errors_come_before_the_loop_is_built():
         LSTM(2, name="r2")(Input(shape=(3, 4)), initial_state=[Input(shape=(2,))])
     with pytest.raises(ValueError, match="unroll=True, which needs a known number of time steps"):
         RNN(GRUCell(2), unroll=True)(pt.tensor("x", shape=(None, None, 3)), training=False)
-    with pytest.raises(TypeError, match=r"cell must be a Layer with a state_size"):
+    with pytest.raises(TypeError, match=r"a cell needs a state_size and a call"):
         RNN(Dense(3))
     with pytest.raises(TypeError, match="cells must be a non-empty list"):
         StackedRNNCells([])

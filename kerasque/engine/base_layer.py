@@ -16,6 +16,7 @@ from collections import defaultdict
 import numpy as np
 import pytensor
 import pytensor.tensor as pt
+from pytensor.graph.traversal import ancestors
 
 from kerasque import constraints as constraints_mod
 from kerasque import initializers as initializers_mod
@@ -538,10 +539,12 @@ class Layer(NodeAccess):
         check_kwargs(f"{type(self).__name__}.__call__", kwargs, ("training", "mask"))
         xs = [pt.as_tensor_variable(x) for x in xs]
         training = kwargs.get("training")
-        training = context.learning_phase() if training is None else training
+        phase = context.learning_phase() if training is None else None
         mask = kwargs.get("mask")
         masks = to_list(mask) if mask is not None else [None] * len(xs)
-        outs, _ = self._apply(xs, masks, training)
+        outs, _ = self._apply(xs, masks, training if phase is None else phase)
+        for out in outs:  # Keras 2's mark: the value switches with the learning phase
+            out._uses_learning_phase = phase is not None and phase in ancestors([out])
         return unpack_singleton(outs)
 
     def _apply(self, xs, masks, training, **kwargs):

@@ -17,7 +17,7 @@ from kerasque.engine.base_layer import Layer
 from kerasque.layers.rnn.cell import Cell, state_sizes
 from kerasque.layers.rnn.loop import dot
 
-__all__ = ["GRUCell", "LSTMCell", "SimpleRNNCell", "StackedRNNCells"]
+__all__ = ["GRUCell", "LSTMCell", "ObjectCell", "SimpleRNNCell", "StackedRNNCells", "as_cell"]
 
 
 def _masked(h, mask):
@@ -224,32 +224,33 @@ class StackedRNNCells(Layer):
 
     output_is_state = False
 
-    def __init__(self, cells, **kwargs):
+    def __init__(self, cells, reverse_state_order=False, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(cells, (list, tuple)) or not cells:
             raise TypeError(
                 f"StackedRNNCells {self.name!r}: cells must be a non-empty list of cells, "
                 f"received {cells!r}."
             )
-        for cell in cells:
-            if not isinstance(cell, Layer) or not hasattr(cell, "state_size"):
-                raise TypeError(
-                    f"StackedRNNCells {self.name!r}: every cell must be a Layer with a "
-                    f"state_size, received {cell!r}."
-                )
-        self.cells = list(cells)
+        self.cells = [as_cell(cell, f"StackedRNNCells {self.name!r}") for cell in cells]
+        # Keras 2.2.4: the states of the last cell first (Keras 3 dropped it).
+        self.reverse_state_order = bool(reverse_state_order)
+
+    def _in_state_order(self, items):
+        return items[::-1] if self.reverse_state_order else items
 
     @property
     def sublayers(self) -> list:
         return list(self.cells)
 
     @property
-    def state_size(self) -> list:
-        return [s for cell in self.cells for s in state_sizes(cell)]
+    def state_size(self) -> tuple:
+        """Every cell's state sizes in one flat tuple, as in Keras 2 (Keras 3 nests them)."""
+        return tuple(s for cell in self._in_state_order(self.cells) for s in state_sizes(cell))
 
     @property
     def state_names(self) -> tuple:
-        return tuple(n for cell in self.cells for n in getattr(cell, "state_names", ("h",)))
+        cells = self._in_state_order(self.cells)
+        return tuple(n for cell in cells for n in getattr(cell, "state_names", ("h",)))
 
     @property
     def output_size(self) -> int:
@@ -283,19 +284,23 @@ class StackedRNNCells(Layer):
         return _project(self.cells[0], x)
 
     def step(self, xp, states, masks):
-        masks, states, new_states = list(masks), list(states), []
-        out = None
-        for k, cell in enumerate(self.cells):
+        masks, states = list(masks), list(states)
+        groups = []  # each cell's states, in the order of the states
+        for cell in self._in_state_order(self.cells):
+            n = len(state_sizes(cell))
+            groups.append(states[:n])
+            states = states[n:]
+        groups = self._in_state_order(groups)  # now in the order of the cells
+        new_groups, out = [], None
+        for k, (cell, own) in enumerate(zip(self.cells, groups)):
             if k:
                 x = _masked(out, masks.pop(0))
                 xp = _project(cell, x)
-            n = len(state_sizes(cell))
-            own, states = states[:n], states[n:]
             specs = len(_specs(cell))
             cell_masks, masks = masks[:specs], masks[specs:]
             out, new = run_step(cell, xp, own, cell_masks)
-            new_states += new
-        return out, new_states
+            new_groups.append(new)
+        return out, [v for new in self._in_state_order(new_groups) for v in new]
 
     def call(self, inputs, states, training=None):
         states = list(states) if isinstance(states, (list, tuple)) else [states]
@@ -303,7 +308,10 @@ class StackedRNNCells(Layer):
 
     def get_config(self) -> dict:
         cells = [{"class_name": type(c).__name__, "config": c.get_config()} for c in self.cells]
-        return {**super().get_config(), "cells": cells}
+        config = {**super().get_config(), "cells": cells}
+        if self.reverse_state_order:
+            config["reverse_state_order"] = True
+        return config
 
     @classmethod
     def from_config(cls, config: dict):
@@ -312,6 +320,53 @@ class StackedRNNCells(Layer):
         config = dict(config)
         cells = [layers.deserialize(c) for c in config.pop("cells")]
         return cls(cells, **config)
+
+
+class ObjectCell(Layer):
+    """A cell written as a plain object with ``state_size`` and ``call(inputs, states)``.
+
+    Keras 2 and 3 both accept such an object as a cell.
+
+    The loop runs layers; this one holds the object and calls it. Weights the
+    object keeps itself (backend variables) are not the layer's, so they are
+    not trained or saved: Keras does the same with a cell that is not a
+    ``Layer``.
+    """
+
+    def __init__(self, cell, **kwargs):
+        super().__init__(**kwargs)
+        self.cell = cell
+
+    @property
+    def state_size(self):
+        return self.cell.state_size
+
+    @property
+    def output_size(self):
+        return self.cell.output_size  # AttributeError when the object has none
+
+    def build(self, input_shape):
+        if hasattr(self.cell, "build"):
+            self.cell.build(input_shape)
+
+    def call(self, inputs, states, training=None):
+        return self.cell.call(inputs, states)
+
+    def get_config(self) -> dict:
+        raise NotImplementedError(
+            f"Cell {self.cell!r} is a plain object, not a Layer, so it has no config to save; "
+            "write it as a subclass of kerasque.layers.Layer with get_config() to save the model."
+        )
+
+
+def as_cell(cell, owner: str):
+    """``cell`` as a Layer the loop runs: a Layer as it is, an object in :class:`ObjectCell`."""
+    if not hasattr(cell, "state_size") or not callable(getattr(cell, "call", None)):
+        raise TypeError(
+            f"{owner}: a cell needs a state_size and a call(inputs, states) method "
+            f"(a Layer such as LSTMCell(32), or any object with both), received {cell!r}."
+        )
+    return cell if isinstance(cell, Layer) else ObjectCell(cell)
 
 
 def _specs(cell) -> list:

@@ -22,10 +22,12 @@ from kerasque import backend as K
 from kerasque import regularizers
 from kerasque.config import floatx
 from kerasque.engine.base_layer import InputSpec, Layer
+from kerasque.engine.symbolic import SymbolicTensor
+from kerasque.layers.core import Lambda
 from kerasque.layers.noise import check_seed
 from kerasque.layers.rnn import loop
 from kerasque.layers.rnn.cell import state_sizes
-from kerasque.layers.rnn.cells import StackedRNNCells, run_step
+from kerasque.layers.rnn.cells import StackedRNNCells, as_cell, run_step
 from kerasque.utils.generic import to_list
 
 __all__ = ["RNN"]
@@ -42,9 +44,9 @@ class RNN(Layer):
     ----------
     cell : cell, or list of cells
         A kerasque cell (:class:`SimpleRNNCell`, :class:`GRUCell`,
-        :class:`LSTMCell`), a cell written as in Keras (a Layer with
-        ``state_size`` and ``call(inputs, states) -> (output, new_states)``),
-        or a list of cells (a :class:`StackedRNNCells`).
+        :class:`LSTMCell`), a cell written as in Keras (a Layer, or any
+        object, with ``state_size`` and ``call(inputs, states) -> (output,
+        new_states)``), or a list of cells (a :class:`StackedRNNCells`).
     return_sequences : bool, default False
         Return the output at every step, ``(batch, time, units)``, instead
         of the last one.
@@ -123,12 +125,7 @@ class RNN(Layer):
         if isinstance(cell, (list, tuple)):
             cell = StackedRNNCells(list(cell))
         owner = f"{type(self).__name__} {self.name!r}"
-        if not isinstance(cell, Layer) or not hasattr(cell, "state_size"):
-            raise TypeError(
-                f"{owner}: cell must be a Layer with a state_size and call(inputs, states), "
-                f"e.g. LSTMCell(32), received {cell!r}."
-            )
-        self.cell = cell
+        self.cell = as_cell(cell, owner)
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
         self.go_backwards = bool(go_backwards)
@@ -253,11 +250,60 @@ class RNN(Layer):
         return [out] + [None] * len(self.state_sizes) if self.return_state else out
 
     # -- calling --------------------------------------------------------------
-    def __call__(self, inputs, initial_state=None, **kwargs):
-        """Call on ``inputs``; ``initial_state=[...]`` become extra inputs of the call."""
+    def __call__(self, inputs, initial_state=None, constants=None, **kwargs):
+        """Call on ``inputs``; ``initial_state=[...]`` become extra inputs of the call.
+
+        Initial states that are not model tensors (backend variables, arrays)
+        given with a model input (``Input``) are constants of the layer's
+        graph, as in Keras 2: the layer keeps them and every call of the
+        model starts from them.
+        """
+        if constants is not None:
+            raise TypeError(
+                f"Layer {self.name!r} ({type(self).__name__}) received constants=: cells that "
+                "read external constants (Keras 2's call(inputs, states, constants)) are not "
+                "supported (Keras 3 dropped them as well). Feed the constant as part of the "
+                "input instead, e.g. RepeatVector(time) on it and Concatenate() with the "
+                "sequence, or as an initial state."
+            )
+        self._fixed_initial = None
         if initial_state is not None:
-            inputs = [*to_list(inputs), *to_list(initial_state)]
+            states = to_list(initial_state)
+            symbolic = [isinstance(s, SymbolicTensor) for s in states]
+            if isinstance(to_list(inputs)[0], SymbolicTensor) and not any(symbolic):
+                self._fixed_initial = [pt.as_tensor_variable(s) for s in states]
+            else:
+                inputs = [*to_list(inputs), *states]
         return super().__call__(inputs, **kwargs)
+
+    _fixed_initial = None
+
+    def get_initial_state(self, inputs):
+        """Zero states for a batch: Keras 2 passes the inputs, Keras 3 the batch size.
+
+        Parameters
+        ----------
+        inputs : int, tensor or model tensor
+            The batch size, or inputs ``(batch, time, features)``.
+
+        Returns
+        -------
+        list
+            One ``(batch, size)`` tensor of zeros per state (model tensors
+            when ``inputs`` is one).
+        """
+        sizes = self.state_sizes
+        if isinstance(inputs, SymbolicTensor):
+            return [
+                Lambda(lambda x, s=s: pt.zeros((x.shape[0], s), dtype=x.dtype))(inputs)
+                for s in sizes
+            ]
+        if isinstance(inputs, (int, np.integer)):
+            batch, dtype = int(inputs), floatx()
+        else:
+            x = pt.as_tensor_variable(inputs)
+            batch, dtype = x.shape[0], x.dtype
+        return [pt.zeros((batch, s), dtype=dtype) for s in sizes]
 
     def call(self, inputs, training=None, mask=None, edits=()):
         """Build the loop on ``inputs``; ``edits`` are the regularizer wrappers' edits.
@@ -361,6 +407,7 @@ class RNN(Layer):
         return pt.reshape(flat, (steps, batch, width if width is not None else flat.shape[-1]))
 
     def _initial_states(self, x, initial):
+        initial = initial or self._fixed_initial
         if initial:
             return [pt.cast(pt.as_tensor_variable(s), x.dtype) for s in initial]
         if self._states:
