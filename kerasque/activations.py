@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytensor.tensor as pt
 
 from kerasque.utils import generic
@@ -24,6 +25,14 @@ from kerasque.utils.validation import ArgumentTypeError
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _c(value, like):
+    """``value`` in the dtype of float tensor ``like``: a Python float constant would make
+    PyTensor upcast a float32 graph to float64 wherever its floatX is float64."""
+    dtype = getattr(like, "dtype", None)
+    number = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
+    return np.asarray(value, dtype=dtype) if number and str(dtype).startswith("float") else value
 
 
 def linear(x):
@@ -49,7 +58,7 @@ def relu(x, alpha=0.0, max_value=None, threshold=0.0, negative_slope=None):
 
 def leaky_relu(x, negative_slope=0.2):
     """``x`` above 0, ``negative_slope * x`` below."""
-    return pt.switch(pt.gt(x, 0), x, negative_slope * x)
+    return pt.switch(pt.gt(x, 0), x, _c(negative_slope, x) * x)
 
 
 def relu6(x):
@@ -67,7 +76,7 @@ def sigmoid(x):
 
 def hard_sigmoid(x):
     """Keras 2's piecewise-linear sigmoid: ``clip(0.2 x + 0.5, 0, 1)``."""
-    return pt.clip(0.2 * x + 0.5, 0.0, 1.0)
+    return pt.clip(_c(0.2, x) * x + _c(0.5, x), 0.0, 1.0)
 
 
 def exponential(x):
@@ -89,12 +98,12 @@ def log_softmax(x, axis=-1):
 
 def elu(x, alpha=1.0):
     """``x`` above 0, ``alpha * (exp(x) - 1)`` below."""
-    return pt.switch(pt.gt(x, 0), x, alpha * pt.expm1(x))
+    return pt.switch(pt.gt(x, 0), x, _c(alpha, x) * pt.expm1(x))
 
 
 def selu(x):
     """Scaled ELU with the constants of Klambauer et al. (2017)."""
-    return _SELU_SCALE * elu(x, _SELU_ALPHA)
+    return _c(_SELU_SCALE, x) * elu(x, _SELU_ALPHA)
 
 
 def softplus(x):
@@ -117,9 +126,9 @@ swish = silu
 def gelu(x, approximate=False):
     """``x * Phi(x)``, or the tanh approximation with ``approximate=True``."""
     if approximate:
-        c = math.sqrt(2 / math.pi)
-        return 0.5 * x * (1 + pt.tanh(c * (x + 0.044715 * x**3)))
-    return 0.5 * x * (1 + pt.erf(x / math.sqrt(2)))
+        c = _c(math.sqrt(2 / math.pi), x)
+        return _c(0.5, x) * x * (1 + pt.tanh(c * (x + _c(0.044715, x) * x**3)))
+    return _c(0.5, x) * x * (1 + pt.erf(x / _c(math.sqrt(2), x)))
 
 
 def mish(x):

@@ -164,6 +164,16 @@ def test_every_named_activation_matches_numpy(name):
     )
 
 
+@pytest.mark.parametrize("name", sorted(REFERENCES))
+def test_every_named_activation_keeps_a_float32_tensor_float32_outside_a_model(name):
+    # PyTensor's floatX is float64 outside kerasque's graph builds: a Python float
+    # constant would upcast the result (it did for selu, gelu, hard_sigmoid, leaky_relu).
+    v = pt.matrix("v", dtype="float32")
+    with pytensor.config.change_flags(floatX="float64"):
+        assert activations.get(name)(v).dtype == "float32"
+    assert activations.gelu(v, approximate=True).dtype == "float32"
+
+
 def test_activation_functions_take_keras_arguments():
     v = pt.matrix("v", dtype="float64")
     relu = pytensor.function(
