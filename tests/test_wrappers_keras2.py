@@ -8,11 +8,13 @@ unconditional part, and a wrapper reports the terms of the layers it wraps.
 from __future__ import annotations
 
 import numpy as np
+import pytensor.tensor as pt
 import pytest
 
 from kerasque import backend as K
+from kerasque.config import floatx
 from kerasque.layers import BatchNormalization, Bidirectional, Dense, Input, SimpleRNN
-from kerasque.layers import TimeDistributed
+from kerasque.layers import Masking, TimeDistributed
 from kerasque.models import Sequential
 
 
@@ -81,3 +83,44 @@ def test_a_frozen_layer_keeps_its_updates_only_when_stateful(stateful):
     layer.add_update((count, count + 1.0))
     layer.trainable = False
     assert len(layer.updates) == (1 if stateful else 0)
+
+
+def test_time_distributed_masking_gives_the_mask_of_every_step():
+    x = pt.tensor3("x")
+    layer = TimeDistributed(Masking(mask_value=0.0))
+    layer.build((None, None, 4))
+    mask = layer.compute_mask(x)
+    data = np.random.default_rng(0).integers(1, 5, size=(5, 3, 4)).astype(floatx())
+    for i in range(4):
+        data[i, i:, :] = 0.0
+    got = K.function([x], [mask])([data])[0]
+    np.testing.assert_array_equal(got, np.any(data, axis=-1))
+
+
+def test_time_distributed_reduces_the_input_mask_when_the_wrapped_layer_gives_none():
+    x = pt.tensor4("x")
+    m = pt.tensor3("m", dtype="bool")
+    layer = TimeDistributed(SimpleRNN(2))  # return_sequences=False: no mask of its own
+    layer.build((None, 3, 4, 5))
+    mask = layer.compute_mask(x, m)
+    given = np.random.default_rng(1).random((2, 3, 4)) > 0.5
+    given[0, 1] = False
+    got = K.function([x, m], [mask])([np.zeros((2, 3, 4, 5), floatx()), given])[0]
+    np.testing.assert_array_equal(got, given.any(axis=-1))
+
+
+def test_time_distributed_hands_the_mask_of_each_step_to_the_wrapped_layer():
+    rng = np.random.default_rng(2)
+    data = rng.random((2, 3, 4, 5)).astype(floatx())
+    given = rng.random((2, 3, 4)) > 0.4
+    x = pt.tensor4("x", shape=(None, 3, 4, 5))
+    m = pt.tensor3("m", dtype="bool")
+    rnn = SimpleRNN(3)
+    y = TimeDistributed(rnn)(x, mask=m)
+    got = K.function([x, m], [y])([data, given])[0]
+    s = pt.tensor3("s", shape=(None, 4, 5))
+    sm = pt.matrix("sm", dtype="bool")
+    step = K.function([s, sm], [rnn(s, mask=sm)])
+    for t in range(3):
+        expected = step([data[:, t], given[:, t]])[0]
+        np.testing.assert_allclose(got[:, t], expected, rtol=1e-5, atol=1e-6)
