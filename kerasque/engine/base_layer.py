@@ -307,19 +307,38 @@ class Layer(NodeAccess):
     # -- losses and updates -------------------------------------------------
     @property
     def losses(self) -> list:
-        """Unconditional loss terms, with those of sublayers.
+        """Every loss term kept on the layer, with those of sublayers.
 
-        Weight regularization penalties and what :meth:`add_loss` recorded
-        outside a forward pass without ``inputs`` (callables are called
-        now). Input-conditional terms (activity regularization, ``add_loss``
-        inside ``call``) are not here: they belong to each forward pass, and
-        the training code adds them per compiled function.
+        As in Keras 2: the unconditional terms (``get_losses_for(None)``)
+        and then those that :meth:`add_loss` kept as conditional on inputs
+        outside a forward pass. Terms recorded inside ``call`` (activity
+        regularization, ``add_loss`` in ``call``) are not here: they belong
+        to each forward pass, and the training code adds them per compiled
+        function.
         """
+        return self.get_losses_for(None) + self._conditional_terms("_conditional_losses")
+
+    def _unconditional_losses(self) -> list:
+        """Weight penalties and input-free ``add_loss`` terms, with sublayers'."""
         own = [reg(var) for var, reg in self._regularized]
         for item in self._own_losses:
             value = item() if callable(item) and not is_graph_value(item) else item
             own.append(as_loss(self, value) if is_graph_value(value) else value)
-        return own + [p for lay in self.sublayers for p in lay.losses]
+        return own + [p for lay in self.sublayers for p in lay.get_losses_for(None)]
+
+    def _conditional_terms(self, attr: str, key=None) -> list:
+        """Values of ``attr`` (``(input key, value)`` pairs), with sublayers'.
+
+        ``key`` None: all of them; otherwise those kept for that key.
+        """
+        own = [value for k, value in getattr(self, attr, ()) if key is None or k == key]
+        subs = [
+            v
+            for lay in self.sublayers
+            if attr != "_conditional_updates" or lay._keeps_updates()
+            for v in lay._conditional_terms(attr, key)
+        ]
+        return own + subs
 
     def add_loss(self, losses, inputs=None) -> None:
         """Add loss terms: tensors, numbers or zero-argument callables.
@@ -348,17 +367,23 @@ class Layer(NodeAccess):
 
     @property
     def updates(self) -> list:
-        """Unconditional updates (``(variable, new_value)`` pairs), with sublayers'.
+        """Updates (``(variable, new_value)`` pairs) kept on the layer, with sublayers'.
 
-        These are what :meth:`add_update` recorded outside a forward pass
-        without ``inputs``; pass them to ``K.function(..., updates=)`` as in
-        Keras 2. Updates that read a layer's inputs (BatchNormalization's
-        moving averages, ``add_update`` inside ``call``) and generator
-        advances belong to each forward pass instead, and each compiled
-        function collects its own (Keras 2 filtered one list by input;
-        kerasque keeps them apart from the start).
+        As in Keras 2: what :meth:`add_update` kept outside a forward pass,
+        unconditional ones first, and nothing while the layer is frozen
+        (``trainable=False``) unless it is ``stateful``. Pass them to
+        ``K.function(..., updates=)``. Updates made inside ``call``
+        (BatchNormalization's moving averages) and generator advances belong
+        to each forward pass instead, and each compiled function collects its
+        own (Keras 2 filtered one list by input; kerasque keeps them apart
+        from the start).
         """
-        return list(self._own_updates) + [u for lay in self.sublayers for u in lay.updates]
+        if not self._keeps_updates():
+            return []
+        return self.get_updates_for(None) + self._conditional_terms("_conditional_updates")
+
+    def _keeps_updates(self) -> bool:
+        return self.trainable or bool(getattr(self, "stateful", False))
 
     def add_update(self, updates, inputs=None) -> None:
         """Add ``(variable, new_value)`` updates (one pair or a list of pairs).
@@ -389,34 +414,45 @@ class Layer(NodeAccess):
         """The loss terms that depend on ``inputs``; ``None``: the unconditional ones.
 
         For tensors, the terms added with ``add_loss(..., inputs=inputs)``
-        and those this layer recorded in the current forward pass that read
-        ``inputs``.
+        (by this layer or a sublayer) and those this layer or a sublayer
+        recorded in the current forward pass that read ``inputs``.
         """
         if inputs is None:
-            return self.losses
-        key = input_key(inputs)
-        found = [value for k, value in self._conditional_losses if k == key]
+            return self._unconditional_losses()
+        found = self._conditional_terms("_conditional_losses", input_key(inputs))
         targets = variables_of(inputs)
+        names = self._owner_names()
         return found + [
             value
             for value, owner in context.current().loss_records()
-            if owner == self.name and reads_any(value, targets)
+            if owner in names and reads_any(value, targets)
         ]
 
     def get_updates_for(self, inputs) -> list:
-        """The updates that depend on ``inputs``; ``None``: the unconditional ones."""
+        """The updates that depend on ``inputs``; ``None``: the unconditional ones.
+
+        Empty while the layer is frozen and not ``stateful``, as in Keras 2.
+        """
+        if not self._keeps_updates():
+            return []
         if inputs is None:
-            return self.updates
-        key = input_key(inputs)
-        found = [item for k, item in self._conditional_updates if k == key]
+            own = list(self._own_updates)
+            return own + [u for lay in self.sublayers for u in lay.get_updates_for(None)]
+        found = self._conditional_terms("_conditional_updates", input_key(inputs))
         targets = variables_of(inputs)
-        fp = context.current()
-        recorded = fp.state_updates()
+        names = self._owner_names()
         return found + [
             (var, value)
-            for var, value, owner in recorded
-            if owner == self.name and reads_any(value, targets)
+            for var, value, owner in context.current().state_updates()
+            if owner in names and reads_any(value, targets)
         ]
+
+    def _owner_names(self) -> set:
+        """Names of this layer and of its sublayers, at any depth."""
+        names = {self.name}
+        for lay in self.sublayers:
+            names |= lay._owner_names()
+        return names
 
     def all_constraints(self) -> dict:
         out = dict(self.constraints)

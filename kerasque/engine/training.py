@@ -271,7 +271,7 @@ class Model(TrainingState, Functional):
             output_losses.append(value)
             weight = specs[i].loss_weight
             terms.append(value if weight == 1.0 else pt.constant(weight, dtype=floatx()) * value)
-        terms += list(fp.losses()) + list(self.losses)
+        terms += list(fp.losses()) + list(self.get_losses_for(None))
         if not terms:
             raise ValueError(
                 f"Model {self.name!r} has no loss to optimize: pass compile(loss=...) or add "

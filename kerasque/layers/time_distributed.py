@@ -31,8 +31,9 @@ class TimeDistributed(Wrapper):
     -----
     A :class:`~kerasque.layers.wrappers.Wrapper`: its weights and generators
     are the wrapped layer's, and its config nests the wrapped layer's
-    ``{"class_name", "config"}``, which ``from_config`` rebuilds. A
-    ``(batch, time)`` mask passes through unchanged.
+    ``{"class_name", "config"}``, which ``from_config`` rebuilds. An input
+    mask is folded like the input and handed to the wrapped layer; see
+    :meth:`compute_mask` for the output mask.
 
     Examples
     --------
@@ -75,20 +76,42 @@ class TimeDistributed(Wrapper):
         return (input_shape[0], input_shape[1], *out[1:])
 
     def compute_mask(self, inputs, mask=None):
-        # A (batch, time) mask marks whole steps: it holds for the output too.
-        return mask
+        """The wrapped layer's mask of every step, or the input mask per step.
 
-    def call(self, inputs, training=None):
-        static = inputs.type.shape
-        step = [s if s is not None else inputs.shape[i] for i, s in enumerate(static) if i >= 2]
-        flat = pt.reshape(inputs, (-1, *step), ndim=inputs.ndim - 1)
-        outs, _ = self.layer._apply([flat], [None], training)
+        As in Keras 2: the wrapped layer's ``compute_mask`` runs on the
+        folded steps (so ``Masking`` or ``Embedding(mask_zero=True)`` inside
+        yield a ``(batch, time, ...)`` mask); when it gives none, an input
+        mask is reduced to ``(batch, time)`` (a step counts while any of its
+        entries does). Keras 3 passes the input mask on unchanged instead.
+        """
+        folded = None if mask is None else _fold(mask)
+        inner = self.layer.compute_mask(_fold(inputs), folded)
+        if inner is not None:
+            # A layer that passes its mask on (Dense) leaves the input mask as it was.
+            return mask if inner is folded else _unfold(inner, inputs)
+        if mask is None:
+            return None
+        return pt.any(mask, axis=tuple(range(2, mask.ndim))) if mask.ndim > 2 else mask
+
+    def call(self, inputs, training=None, mask=None):
+        inner_mask = None if mask is None else _fold(mask)
+        outs, _ = self.layer._apply([_fold(inputs)], [inner_mask], training)
         if len(outs) != 1:
             raise ValueError(
                 f"Layer {self.name!r} (TimeDistributed) needs a wrapped layer with one output; "
                 f"{self.layer.name!r} returns {len(outs)}."
             )
-        y = outs[0]
-        lead = [s if s is not None else inputs.shape[i] for i, s in enumerate(static[:2])]
-        tail = [s if s is not None else y.shape[i] for i, s in enumerate(y.type.shape) if i >= 1]
-        return pt.reshape(y, (*lead, *tail), ndim=y.ndim + 1)
+        return _unfold(outs[0], inputs)
+
+
+def _fold(x):
+    """``(batch, time, ...)`` to ``(batch * time, ...)``."""
+    step = [s if s is not None else x.shape[i] for i, s in enumerate(x.type.shape) if i >= 2]
+    return pt.reshape(x, (-1, *step), ndim=x.ndim - 1)
+
+
+def _unfold(y, like):
+    """``(batch * time, ...)`` back to ``(batch, time, ...)``, the two axes of ``like``."""
+    lead = [s if s is not None else like.shape[i] for i, s in enumerate(like.type.shape[:2])]
+    tail = [s if s is not None else y.shape[i] for i, s in enumerate(y.type.shape) if i >= 1]
+    return pt.reshape(y, (*lead, *tail), ndim=y.ndim + 1)
