@@ -22,10 +22,8 @@ import argparse
 import time
 import warnings
 
-import numpy as np
-from char_gru_lm import BitsPerCharacter, sample
+from char_gru_lm import train_and_sample
 
-from kerasque.callbacks import LearningRateScheduler
 from kerasque.datasets import pydoc_text
 from kerasque.layers import LSTM, Dense, DropConnect, Embedding, SpatialDropout1D, ZoneOut
 from kerasque.models import Sequential
@@ -100,36 +98,9 @@ def main(argv=None):
 
     model = build_model(len(chars), args.seq_len, args)
     model.summary()
-    bpc = BitsPerCharacter()
-    decay = LearningRateScheduler(lambda epoch: args.learning_rate * 0.5 ** max(0, epoch - 1))
-    model.fit(
-        x,
-        y,
-        batch_size=args.batch_size,
-        epochs=args.epochs,
-        validation_data=(vx, vy),
-        callbacks=[bpc, decay],
-        verbose=1,
+    return train_and_sample(
+        model, (x, y), (vx, vy), valid_text, (chars, char_to_index), args, started
     )
-    trained = time.time() - started
-
-    rng = np.random.default_rng(args.seed)
-    start = valid_text.find("The ")
-    seed_text = valid_text[start : start + args.seq_len]
-    ids = sample(
-        model,
-        pydoc_text.encode(seed_text, char_to_index),
-        args.sample_length,
-        args.temperature,
-        rng,
-    )
-    print(f"\nSample (temperature {args.temperature}), after: {seed_text!r}\n")
-    print(pydoc_text.decode(ids, chars))
-    print(
-        f"\nfinal validation: {bpc.bpc[-1]:.3f} bits per character; trained in {trained:.0f} s, "
-        f"{time.time() - started:.0f} s in all"
-    )
-    return bpc.bpc
 
 
 if __name__ == "__main__":

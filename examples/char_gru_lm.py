@@ -92,6 +92,48 @@ def sample(model, seed_ids, length, temperature, rng):
     return ids[len(seed_ids) :]
 
 
+def train_and_sample(model, train, valid, valid_text, vocab, args, started):
+    """Fit with a halving learning rate, print a sample and the bits per character.
+
+    Shared with ``examples/awd_lstm_lm.py``; ``args`` holds the command line
+    (``batch_size``, ``epochs``, ``learning_rate``, ``seq_len``, ``seed``,
+    ``sample_length``, ``temperature``). Returns the validation bits per
+    character after each epoch.
+    """
+    bpc = BitsPerCharacter()
+    # A high rate learns fast early on; halving it from the third epoch on lets
+    # the loss settle instead of plateauing.
+    decay = LearningRateScheduler(lambda epoch: args.learning_rate * 0.5 ** max(0, epoch - 1))
+    model.fit(
+        *train,
+        batch_size=args.batch_size,
+        epochs=args.epochs,
+        validation_data=valid,
+        callbacks=[bpc, decay],
+        verbose=1,
+    )
+    trained = time.time() - started
+
+    rng = np.random.default_rng(args.seed)
+    start = valid_text.find("The ")
+    seed_text = valid_text[start : start + args.seq_len]
+    chars, char_to_index = vocab
+    ids = sample(
+        model,
+        pydoc_text.encode(seed_text, char_to_index),
+        args.sample_length,
+        args.temperature,
+        rng,
+    )
+    print(f"\nSample (temperature {args.temperature}), after: {seed_text!r}\n")
+    print(pydoc_text.decode(ids, chars))
+    print(
+        f"\nfinal validation: {bpc.bpc[-1]:.3f} bits per character; trained in {trained:.0f} s, "
+        f"{time.time() - started:.0f} s in all"
+    )
+    return bpc.bpc
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3)
@@ -131,38 +173,9 @@ def main(argv=None):
         args.mode,
     )
     model.summary()
-    bpc = BitsPerCharacter()
-    # A high rate learns fast early on; halving it from the third epoch on lets
-    # the loss settle instead of plateauing.
-    decay = LearningRateScheduler(lambda epoch: args.learning_rate * 0.5 ** max(0, epoch - 1))
-    model.fit(
-        x,
-        y,
-        batch_size=args.batch_size,
-        epochs=args.epochs,
-        validation_data=(vx, vy),
-        callbacks=[bpc, decay],
-        verbose=1,
+    return train_and_sample(
+        model, (x, y), (vx, vy), valid_text, (chars, char_to_index), args, started
     )
-    trained = time.time() - started
-
-    rng = np.random.default_rng(args.seed)
-    start = valid_text.find("The ")
-    seed_text = valid_text[start : start + args.seq_len]
-    ids = sample(
-        model,
-        pydoc_text.encode(seed_text, char_to_index),
-        args.sample_length,
-        args.temperature,
-        rng,
-    )
-    print(f"\nSample (temperature {args.temperature}), after: {seed_text!r}\n")
-    print(pydoc_text.decode(ids, chars))
-    print(
-        f"\nfinal validation: {bpc.bpc[-1]:.3f} bits per character; trained in {trained:.0f} s, "
-        f"{time.time() - started:.0f} s in all"
-    )
-    return bpc.bpc
 
 
 if __name__ == "__main__":
