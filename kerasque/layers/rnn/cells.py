@@ -281,7 +281,7 @@ class StackedRNNCells(Layer):
             shape = (shape[0], getattr(cell, "output_size", state_sizes(cell)[0]))
 
     def project(self, x):
-        return _project(self.cells[0], x)
+        return project(self.cells[0], x)
 
     def step(self, xp, states, masks):
         masks, states = list(masks), list(states)
@@ -295,7 +295,7 @@ class StackedRNNCells(Layer):
         for k, (cell, own) in enumerate(zip(self.cells, groups)):
             if k:
                 x = _masked(out, masks.pop(0))
-                xp = _project(cell, x)
+                xp = project(cell, x)
             specs = len(_specs(cell))
             cell_masks, masks = masks[:specs], masks[specs:]
             out, new = run_step(cell, xp, own, cell_masks)
@@ -373,7 +373,8 @@ def _specs(cell) -> list:
     return cell.mask_specs() if hasattr(cell, "mask_specs") else []
 
 
-def _project(cell, x):
+def project(cell, x):
+    """The cell's input projection of ``x`` (a cell without ``project`` takes ``x`` as it is)."""
     return cell.project(x) if hasattr(cell, "project") else x
 
 

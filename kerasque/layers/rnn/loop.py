@@ -4,14 +4,24 @@
 from a step function, per-step sequences, initial states and constants. No
 generator ever enters the loop: every mask is an argument.
 
+The input projection inside the step. The loop's sequence is the layer's
+input itself, and each step computes its own ``x_t W + b``, rather than one
+``(time * batch, features) @ W`` product before the loop feeding a
+``(time, batch, gates * units)`` sequence. On XLA's CPU code the big product
+and its gradient cost more than they save: they make two more
+``(time, batch, gates * units)`` buffers a step (each allocated and
+zero-filled afresh at every call) and a per-step gradient sequence of that
+width. In one process, alternating the builds, the LSTM language model's
+training step went from 100 to 78-83 ms; the GRU's stayed at 54-56 ms
+(benchmarks/README.md).
+
 A batch of one. The JAX mode compiles a function once per set of input
 shapes, rebuilding the graph with static shapes, so a graph built for any
 batch size is rebuilt with a batch of exactly one. PyTensor's scan then
 refuses any per-step input whose batch axis became a static 1 (it is
 broadcastable, the loop's variable is not). So the loop runs on one more
 row than the batch: every batch-major tensor that enters it (the input,
-before the projection, where the transpose copies it anyway; masks; initial
-states) gets a row of zeros (:func:`pad`), and the row is dropped from the
+where the transpose copies it anyway; masks; initial states) gets a row of zeros (:func:`pad`), and the row is dropped from the
 results. Rows never mix in a cell, so the extra row changes nothing else, and
 the loop's batch axis has a size of at least two, one included.
 """
@@ -21,7 +31,7 @@ from __future__ import annotations
 import pytensor
 import pytensor.tensor as pt
 
-__all__ = ["dot", "join_gates", "pad", "run", "split_gates"]
+__all__ = ["dot", "pad", "run"]
 
 
 def dot(x, w):
@@ -29,39 +39,24 @@ def dot(x, w):
     return pt.dot(x, w)
 
 
-def split_gates(xp, gates: int) -> list:
-    """The projected input ``(time, batch, gates * units)`` as one sequence per gate.
-
-    A step then reads each gate's block from its own array
-    (:func:`join_gates` puts them back together inside the step, which
-    PyTensor and XLA see through). XLA's CPU code for a fused elementwise
-    step that reads several column blocks of one array is several times
-    slower than for the same step on separate arrays: the forward GRU loop
-    of the benchmark took 19 ms on one sequence and 9 ms on three
-    (benchmarks/README.md).
-    """
-    width = xp.type.shape[-1]
-    if gates <= 1 or width is None or width % gates:
-        return [xp]
-    size = width // gates
-    return [xp[:, :, i * size : (i + 1) * size] for i in range(gates)]
-
-
-def join_gates(blocks):
-    """One step's projected input from its per-gate blocks (see :func:`split_gates`)."""
-    return blocks[0] if len(blocks) == 1 else pt.concatenate(blocks, axis=-1)
-
-
 def pad(x, steps=None):
     """Add one row of zeros on the batch axis, the one before last (see the module docstring).
 
     ``steps`` is the length of the time axis of a time-major ``x``; the
     zeros take their shape from it and from the static width, not from
-    ``x`` (whose shape may depend on a symbolic phase switch).
+    ``x`` (whose shape may depend on a symbolic phase switch). A static
+    size is used as a number: ``pt.zeros`` of a shape computed from a
+    tensor infers its static shape over the whole graph above the tensor,
+    0.1-0.2 s of a language model's warm start per call.
     """
     width = x.type.shape[-1]
     width = x.shape[-1] if width is None else width
-    lead = () if x.ndim == 2 else (x.shape[0] if steps is None else steps,)
+    if x.ndim == 2:
+        lead = ()
+    elif x.type.shape[0] is not None:
+        lead = (x.type.shape[0],)
+    else:
+        lead = (x.shape[0] if steps is None else steps,)
     return pt.concatenate([x, pt.zeros((*lead, 1, width), dtype=x.dtype)], axis=-2)
 
 
@@ -95,9 +90,14 @@ def run(step, sequences, states, constants, unroll: bool = False, name: str | No
         prev = list(args[n_seq : n_seq + n_state])
         return step(seq_vals, prev, list(args[n_seq + n_state :]))
 
+    # A known number of steps as a constant: the scan's gradient builds
+    # zeros of shape (steps + 1, ...), whose static shape PyTensor otherwise
+    # infers over the whole graph above the sequence (0.1-0.2 s each).
+    steps = sequences[0].type.shape[0] if sequences else None
     outs = pytensor.scan(
         inner,
         sequences=list(sequences),
+        n_steps=steps,
         outputs_info=list(states),
         non_sequences=list(constants),
         return_updates=False,

@@ -1,10 +1,10 @@
 r"""RNN: the loop that runs any cell over time.
 
 The loop owns the time axis, the states and every random mask. Before the
-scan it applies the input dropout mask, computes the cell's input projection
-for every step at once, and draws the masks the step reads (recurrent
-dropout, the regularizer wrappers' per-step masks); the scan then carries the
-states. Regularizer wrappers (:mod:`kerasque.layers.wrappers`) reach the loop
+scan it applies the input dropout mask and draws the masks the step reads
+(recurrent dropout, the regularizer wrappers' per-step masks); the scan then
+carries the states, and each step computes the cell's input projection of its
+own input (see :mod:`kerasque.layers.rnn.loop` for why inside the step). Regularizer wrappers (:mod:`kerasque.layers.wrappers`) reach the loop
 through one protocol, *edits*: a state edit (ZoneOut's) draws its values
 outside the loop (one per state, per step or constant) and rewrites each new
 state from the previous one inside it; a weight edit (DropConnect's) replaces
@@ -27,7 +27,7 @@ from kerasque.layers.core import Lambda
 from kerasque.layers.noise import check_seed
 from kerasque.layers.rnn import loop
 from kerasque.layers.rnn.cell import state_sizes
-from kerasque.layers.rnn.cells import StackedRNNCells, as_cell, run_step
+from kerasque.layers.rnn.cells import StackedRNNCells, as_cell, project, run_step
 from kerasque.utils.generic import to_list
 
 __all__ = ["RNN"]
@@ -324,10 +324,9 @@ class RNN(Layer):
             xt = xt[::-1]
         steps, batch = xt.shape[0], xt.shape[1]
         pad = (lambda v, steps=None: v) if self.unroll else loop.pad
-        xp = self._project(pad(xt))
+        xt = pad(xt)
         states0 = [pad(s) for s in self._initial_states(x, initial)]
-        sequences = loop.split_gates(xp, getattr(self.cell, "gates", 1))
-        n_gates = len(sequences)
+        sequences = [xt]
         if mask is not None:
             m = mask.dimshuffle(1, 0, "x")
             sequences.append(pad(m[::-1] if self.go_backwards else m, steps))
@@ -343,9 +342,7 @@ class RNN(Layer):
                     sequences.append(pad(value, steps))
                 else:
                     constants.append(value)
-        carried = self._run(
-            xp, states0, sequences, n_gates, constants, step_masks, edits, edit_values, mask
-        )
+        carried = self._run(xt, states0, sequences, constants, step_masks, edits, edit_values, mask)
         if not self.unroll:  # drop the row loop.pad added
             carried = [c[:, :-1] for c in carried]
         for edit in weight_edits:  # DropConnect: before the final states are recorded
@@ -397,15 +394,6 @@ class RNN(Layer):
         x_mask = draw(x.type.shape[-1], getattr(self.cell, "dropout", 0.0))
         return x_mask, [draw(size, rate) for size, rate in self._mask_specs()]
 
-    def _project(self, xt):
-        """The cell's input projection of every step at once, ``(time, batch, width)``."""
-        if not hasattr(self.cell, "project"):
-            return xt
-        steps, batch = xt.shape[0], xt.shape[1]
-        flat = self.cell.project(pt.reshape(xt, (steps * batch, xt.shape[2])))
-        width = flat.type.shape[-1]
-        return pt.reshape(flat, (steps, batch, width if width is not None else flat.shape[-1]))
-
     def _initial_states(self, x, initial):
         initial = initial or self._fixed_initial
         if initial:
@@ -422,18 +410,16 @@ class RNN(Layer):
             )
         return values
 
-    def _run(
-        self, xp, states0, sequences, n_gates, constants, step_masks, edits, edit_values, mask
-    ):
+    def _run(self, xt, states0, sequences, constants, step_masks, edits, edit_values, mask):
         cell, n = self.cell, len(states0)
         masked = mask is not None
         carry_output = not self._output_is_state()
         if carry_output:
             size = getattr(cell, "output_size", self.state_sizes[0])
-            states0 = states0 + [pt.zeros((states0[0].shape[0], size), dtype=xp.dtype)]
+            states0 = states0 + [pt.zeros((states0[0].shape[0], size), dtype=xt.dtype)]
         live_masks = [m is not None for m in step_masks]
         # Which sequence / constant slot each edit value occupies.
-        slots, seq_i, const_i = [], n_gates + int(masked), sum(live_masks)
+        slots, seq_i, const_i = [], 1 + int(masked), sum(live_masks)
         for values in edit_values:
             row = []
             for value in values:
@@ -450,7 +436,7 @@ class RNN(Layer):
         def step(seq_vals, prev, const_vals):
             it = iter(const_vals)
             masks = [next(it) if live else None for live in live_masks]
-            out, new = run_step(cell, loop.join_gates(seq_vals[:n_gates]), prev[:n], masks)
+            out, new = run_step(cell, project(cell, seq_vals[0]), prev[:n], masks)
             # A cell whose output is its first state outputs that state as edited.
             out_is_state = out is new[0]
             for edit, row in zip(edits, slots):
@@ -460,15 +446,15 @@ class RNN(Layer):
                         new[i] = edit.apply(prev[i], new[i], where[slot[1]])
             if out_is_state or not carry_output:
                 out = new[0]
-            new = [pt.cast(v, xp.dtype) for v in new]
+            new = [pt.cast(v, xt.dtype) for v in new]
             if carry_output:
-                new.append(pt.cast(out, xp.dtype))
+                new.append(pt.cast(out, xt.dtype))
             if masked:
-                m_t = seq_vals[n_gates]
+                m_t = seq_vals[1]
                 new = [m_t * v + (1 - m_t) * p for v, p in zip(new, prev)]
             return new
 
-        if self.unroll and xp.type.shape[0] is None:
+        if self.unroll and xt.type.shape[0] is None:
             raise ValueError(
                 f"Layer {self.name!r} ({type(self).__name__}) has unroll=True, which needs a "
                 "known number of time steps; give the input a fixed length "
