@@ -21,9 +21,10 @@ batch size is rebuilt with a batch of exactly one. PyTensor's scan then
 refuses any per-step input whose batch axis became a static 1 (it is
 broadcastable, the loop's variable is not). So the loop runs on one more
 row than the batch: every batch-major tensor that enters it (the input,
-where the transpose copies it anyway; masks; initial states) gets a row of zeros (:func:`pad`), and the row is dropped from the
-results. Rows never mix in a cell, so the extra row changes nothing else, and
-the loop's batch axis has a size of at least two, one included.
+where the transpose copies it anyway; masks; initial states) gets a row of
+zeros (:func:`pad`), and the row is dropped from the results. Rows never mix
+in a cell, so the extra row changes nothing else, and the loop's batch axis
+has a size of at least two, one included.
 """
 
 from __future__ import annotations

@@ -1,15 +1,16 @@
 r"""RNN: the loop that runs any cell over time.
 
-The loop owns the time axis, the states and every random mask. Before the
-scan it applies the input dropout mask and draws the masks the step reads
+The loop owns the time axis, the states and every random mask. Before the scan
+it applies the input dropout mask and draws the masks the step reads
 (recurrent dropout, the regularizer wrappers' per-step masks); the scan then
 carries the states, and each step computes the cell's input projection of its
-own input (see :mod:`kerasque.layers.rnn.loop` for why inside the step). Regularizer wrappers (:mod:`kerasque.layers.wrappers`) reach the loop
-through one protocol, *edits*: a state edit (ZoneOut's) draws its values
-outside the loop (one per state, per step or constant) and rewrites each new
-state from the previous one inside it; a weight edit (DropConnect's) replaces
-named weights in the graph the loop built, before the loop records its final
-states. Neither needs to know which cell runs.
+own input (see :mod:`kerasque.layers.rnn.loop` for why inside the step).
+Regularizer wrappers (:mod:`kerasque.layers.wrappers`) reach the loop through
+one protocol, *edits*: a state edit (ZoneOut's) draws its values outside the
+loop (one per state, per step or constant) and rewrites each new state from
+the previous one inside it; a weight edit (DropConnect's) replaces named
+weights in the graph the loop built, before the loop records its final states.
+Neither needs to know which cell runs.
 """
 
 from __future__ import annotations
