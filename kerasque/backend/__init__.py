@@ -50,6 +50,13 @@ from kerasque.engine.modes import set_mode
 
 _BACKEND = "pytensor"
 
+# The tensor functions also take a model's symbolic tensors (see model_tensors).
+from kerasque.backend.model_tensors import accepting_model_tensors as _accepting  # noqa: E402
+
+for _name in (*_math, *_shapes, *_neural):
+    globals()[_name] = _accepting(globals()[_name], _name)
+del _name
+
 
 def backend() -> str:
     """``'pytensor'``: the name of the library kerasque computes with.

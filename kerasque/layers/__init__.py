@@ -10,6 +10,7 @@ from kerasque.layers.advanced_activations import (
     Softmax,
     ThresholdedReLU,
 )
+from kerasque.layers import backend_op  # noqa: F401  (registers BackendOp for loading)
 from kerasque.layers.core import Activation, ActivityRegularization, Dense, Masking
 from kerasque.layers.embedding import Embedding
 from kerasque.layers.lambda_layer import Lambda
