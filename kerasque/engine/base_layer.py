@@ -355,6 +355,8 @@ class Layer(NodeAccess):
         for item in to_list(losses):
             if item is None:
                 continue
+            if isinstance(item, SymbolicTensor) and self._add_tensor_loss(item):
+                continue
             value = check_loss(self, item)
             if self._call_depth:
                 fp.add_loss(as_loss(self, value), owner=self.name)
@@ -364,6 +366,10 @@ class Layer(NodeAccess):
                 self._conditional_losses.append((input_key(graph_inputs_of(value)), value))
             else:
                 self._own_losses.append(value)
+
+    def _add_tensor_loss(self, tensor) -> bool:
+        """Keep a loss on a model tensor (a Model does; a layer refuses, in check_loss)."""
+        return False
 
     @property
     def updates(self) -> list:

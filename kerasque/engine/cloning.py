@@ -56,6 +56,7 @@ def clone_model(model, input_tensors=None, clone_function=None):
             f"clone_model: clone_function must be callable, received {clone_function!r}."
         )
     inputs = _check_input_tensors(model, input_tensors)
+    model._warn_config_drops_tensor_losses()
     if isinstance(model, Sequential):
         return _clone_sequential(model, inputs, clone_function)
     return _clone_functional(model, inputs, clone_function)

@@ -8,12 +8,16 @@ compile and fit on top.
 from __future__ import annotations
 
 import json
+import warnings
 
+from kerasque.engine import context
 from kerasque.engine.base_layer import Layer
 from kerasque.engine.input_layer import InputLayer
+from kerasque.engine.layer_losses import as_loss
 from kerasque.engine.symbolic import (
     SymbolicTensor,
     run_nodes,
+    source_inputs,
     topological_nodes,
     uses_learning_phase,
 )
@@ -182,9 +186,58 @@ class Functional(Layer):
             "kerasque.models.model_from_json() instead."
         )
 
+    # -- losses on the model's own tensors -------------------------------------
+    def _add_tensor_loss(self, tensor) -> bool:
+        """Keras 2's ``model.add_loss(K.mean(out))``: a loss on a tensor of this model.
+
+        The tensor is computed with the outputs, in the same forward pass
+        (the same dropout masks), and its sum joins the training objective.
+        Keras 3 refuses it; accepting it changes no Keras 3 program.
+        """
+        inputs = getattr(self, "inputs", None)
+        if not inputs:
+            return False
+        given = {id(t) for t in inputs}
+        for source in source_inputs(tensor):
+            if id(source) not in given:
+                raise ValueError(
+                    f"Model {self.name!r}: add_loss received {tensor!r}, which is computed "
+                    f"from Input {source.node.layer.name!r}, not among the model's inputs; "
+                    "add losses on tensors computed from the model's inputs."
+                )
+        self._tensor_losses = [*getattr(self, "_tensor_losses", ()), tensor]
+        return True
+
+    @property
+    def losses(self) -> list:
+        """Keras 2's list: the layer's terms, then the model tensors given to :meth:`add_loss`."""
+        return super().losses + list(getattr(self, "_tensor_losses", ()))
+
+    def _warn_config_drops_tensor_losses(self) -> None:
+        n = len(getattr(self, "_tensor_losses", ()))
+        if n:
+            warnings.warn(
+                f"Model {self.name!r}: its config does not hold the {n} loss term(s) added "
+                "with add_loss on model tensors (Keras 2 does not save them either); add "
+                "them again to a model rebuilt from it (load_model, clone_model, "
+                "model_from_json).",
+                stacklevel=3,
+            )
+
+    def run_with_losses(self, input_values, training):
+        """Outputs, their masks and the model-tensor loss terms, in one forward pass."""
+        extra = list(getattr(self, "_tensor_losses", ()))
+        outs, masks = run_nodes(self.inputs, input_values, self.outputs + extra, training)
+        n = len(self.outputs)
+        terms = [as_loss(self, value) for value in outs[n:]]
+        return outs[:n], masks[:n], terms
+
     # -- the model as a layer -------------------------------------------------
     def call(self, inputs, training=None):
-        outs, _ = run_nodes(self.inputs, to_list(inputs), self.outputs, training)
+        outs, _, terms = self.run_with_losses(to_list(inputs), training)
+        fp = context.current()
+        for term in terms:  # a nested model's losses join the outer objective
+            fp.add_loss(term, owner=self.name)
         return unpack_singleton(outs)
 
     def check_input_shape(self, shapes) -> None:

@@ -29,7 +29,8 @@ def check_loss(layer, item):
     if isinstance(item, SymbolicTensor):
         raise TypeError(
             f"Layer {layer.name!r}: add_loss received a symbolic model tensor {item!r}; "
-            "add a loss on it from inside a layer's call() (or use an "
+            "only a Model takes a loss on its own tensors (model.add_loss(K.mean(out)), "
+            "Keras 2's idiom); in a layer, add it from inside call() (or use an "
             "ActivityRegularization layer), where it is a PyTensor variable."
         )
     numeric = isinstance(item, (int, float, np.number, np.ndarray)) and not isinstance(item, bool)

@@ -260,6 +260,7 @@ class Sequential(Model):
 
     # -- configuration ------------------------------------------------------
     def get_config(self) -> dict:
+        self._warn_config_drops_tensor_losses()
         config = {"name": self.name, "layers": [_layer_config(l) for l in self._stack]}
         if self.inputs:
             # An Input added first is not a layer of the stack: keep its shape.

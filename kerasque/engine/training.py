@@ -261,8 +261,12 @@ class Model(TrainingState, Functional):
             if s.loss is not None
         ]
 
-    def _objective(self, specs, outs, masks, ys, ws, fp):
-        """The total loss, and the values logged after it (per-output losses, metrics)."""
+    def _objective(self, specs, outs, masks, ys, ws, fp, tensor_terms=()):
+        """The total loss, and the values logged after it (per-output losses, metrics).
+
+        ``tensor_terms``: the model-tensor losses of this forward pass
+        (:meth:`run_with_losses`).
+        """
         trained = [i for i, s in enumerate(specs) if s.loss is not None]
         y_of, w_of = dict(zip(trained, ys)), dict(zip(trained, ws))
         output_losses, terms, logged = [], [], []
@@ -271,7 +275,7 @@ class Model(TrainingState, Functional):
             output_losses.append(value)
             weight = specs[i].loss_weight
             terms.append(value if weight == 1.0 else pt.constant(weight, dtype=floatx()) * value)
-        terms += list(fp.losses()) + list(self.get_losses_for(None))
+        terms += list(fp.losses()) + list(self.get_losses_for(None)) + list(tensor_terms)
         if not terms:
             raise ValueError(
                 f"Model {self.name!r} has no loss to optimize: pass compile(loss=...) or add "
@@ -298,8 +302,8 @@ class Model(TrainingState, Functional):
                 self._weight_inputs(specs, weighted),
             )
             with context.frozen_scope(not self.trainable):
-                outs, masks = run_nodes(self.inputs, xs, self.outputs, True)
-            total, logged = self._objective(specs, outs, masks, ys, ws, fp)
+                outs, masks, terms = self.run_with_losses(xs, True)
+            total, logged = self._objective(specs, outs, masks, ys, ws, fp, terms)
             # Weights the loss does not reach (an output without loss) get no update.
             reached = set(ancestors([total]))
             weights = [w for w in weights if w in reached]
@@ -321,8 +325,8 @@ class Model(TrainingState, Functional):
                 self._targets(specs),
                 self._weight_inputs(specs, weighted),
             )
-            outs, masks = run_nodes(self.inputs, xs, self.outputs, False)
-            total, logged = self._objective(specs, outs, masks, ys, ws, fp)
+            outs, masks, terms = self.run_with_losses(xs, False)
+            total, logged = self._objective(specs, outs, masks, ys, ws, fp, terms)
         return compile_function(
             xs + ys + ws,
             [total, *logged],
@@ -754,6 +758,7 @@ class Model(TrainingState, Functional):
     # -- saving (see kerasque.saving) ---------------------------------------
     def get_config(self) -> dict:
         """Keras's functional config: layers with their inbound nodes, inputs, outputs."""
+        self._warn_config_drops_tensor_losses()
         from kerasque.saving.serialization import functional_config
 
         return functional_config(self)
