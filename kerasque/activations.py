@@ -15,6 +15,7 @@ True
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytensor.tensor as pt
@@ -218,6 +219,15 @@ def get(identifier):
     if isinstance(identifier, (str, dict)):
         return deserialize(identifier)
     if callable(identifier):
+        from kerasque.engine.base_layer import Layer
+
+        if isinstance(identifier, Layer):  # Keras 2 warns, and uses it
+            warnings.warn(
+                f"Do not pass a layer instance (such as {type(identifier).__name__}) as the "
+                "activation argument of another layer; use advanced activation layers "
+                "(LeakyReLU, PReLU, ...) as layers of the model instead.",
+                stacklevel=2,
+            )
         return identifier
     raise ArgumentTypeError(
         f"An activation must be a name, a function or None, received {identifier!r} "

@@ -65,10 +65,3 @@ def test_saved_slots_must_number_the_inputs_once_each(slots):
     args = [{"__model_tensor__": i} for i in slots]
     with pytest.raises(ValueError, match="slots"):
         BackendOp.from_config({"op": "concatenate", "args": [args], "kwargs": {}})
-
-
-def test_add_loss_of_a_model_tensor_is_refused_clearly():
-    x = Input(shape=(4,))
-    model = Model(x, Dense(1)(x))
-    with pytest.raises(TypeError, match="add_loss received a symbolic model tensor"):
-        model.add_loss(K.mean(model.output))

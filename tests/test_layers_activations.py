@@ -201,6 +201,14 @@ def test_activations_deserialize_keras_3_function_configs_and_refuse_others():
         activations.get(3)
 
 
+def test_get_of_a_layer_warns_and_returns_it_as_keras_2_does():
+    from kerasque.layers import LeakyReLU
+
+    layer = LeakyReLU()
+    with pytest.warns(UserWarning, match="Do not pass a layer instance"):
+        assert activations.get(layer) is layer
+
+
 def test_softmax_refuses_a_tensor_without_a_batch_axis():
     with pytest.raises(
         ValueError,
