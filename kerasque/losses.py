@@ -22,6 +22,7 @@ from typing import ClassVar
 import numpy as np
 import pytensor.tensor as pt
 
+from kerasque.backend.model_tensors import accepting_model_tensors
 from kerasque.config import epsilon
 from kerasque.utils.generic import _CUSTOM_OBJECTS, check_kwargs, did_you_mean
 
@@ -41,16 +42,24 @@ def _float(x, like):
     return x if x.dtype == like.dtype else pt.cast(x, like.dtype)
 
 
+def _on_model_tensors(fn):
+    """``fn`` also on a model's symbolic tensors (Keras 2's ``mse(x, out)`` in a model loss)."""
+    return accepting_model_tensors(fn, f"losses.{fn.__name__}")
+
+
+@_on_model_tensors
 def mean_squared_error(y_true, y_pred):
     """``mean((y_pred - y_true) ** 2)`` over the last axis."""
     return pt.mean(pt.sqr(y_pred - _float(y_true, y_pred)), axis=-1)
 
 
+@_on_model_tensors
 def mean_absolute_error(y_true, y_pred):
     """``mean(|y_pred - y_true|)`` over the last axis."""
     return pt.mean(pt.abs(y_pred - _float(y_true, y_pred)), axis=-1)
 
 
+@_on_model_tensors
 def mean_absolute_percentage_error(y_true, y_pred):
     """``100 * mean(|y_true - y_pred| / max(|y_true|, epsilon))`` over the last axis."""
     y_true = _float(y_true, y_pred)
@@ -58,6 +67,7 @@ def mean_absolute_percentage_error(y_true, y_pred):
     return _const(100.0, y_pred) * pt.mean(pt.abs((y_true - y_pred) / scale), axis=-1)
 
 
+@_on_model_tensors
 def mean_squared_logarithmic_error(y_true, y_pred):
     """Mean squared difference of ``log(1 + max(y, epsilon))`` over the last axis."""
     eps, one = _const(epsilon(), y_pred), _const(1.0, y_pred)
@@ -66,18 +76,21 @@ def mean_squared_logarithmic_error(y_true, y_pred):
     return pt.mean(pt.sqr(first - second), axis=-1)
 
 
+@_on_model_tensors
 def squared_hinge(y_true, y_pred):
     """``mean(max(1 - y_true * y_pred, 0) ** 2)``; targets are -1 or 1."""
     margin = _const(1.0, y_pred) - _float(y_true, y_pred) * y_pred
     return pt.mean(pt.sqr(pt.maximum(margin, _const(0.0, y_pred))), axis=-1)
 
 
+@_on_model_tensors
 def hinge(y_true, y_pred):
     """``mean(max(1 - y_true * y_pred, 0))``; targets are -1 or 1."""
     margin = _const(1.0, y_pred) - _float(y_true, y_pred) * y_pred
     return pt.mean(pt.maximum(margin, _const(0.0, y_pred)), axis=-1)
 
 
+@_on_model_tensors
 def categorical_hinge(y_true, y_pred):
     """``max(0, max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1)``; one-hot targets."""
     y_true = _float(y_true, y_pred)
@@ -87,6 +100,7 @@ def categorical_hinge(y_true, y_pred):
     return pt.maximum(_const(0.0, y_pred), neg - pos + one)
 
 
+@_on_model_tensors
 def logcosh(y_true, y_pred):
     """``mean(log(cosh(y_pred - y_true)))``, computed without overflow."""
     x = y_pred - _float(y_true, y_pred)
@@ -99,6 +113,7 @@ def _clip_probabilities(p):
     return pt.clip(p, eps, _const(1.0, p) - eps)
 
 
+@_on_model_tensors
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0):
     """``-sum(y_true * log(y_pred))`` over the class axis.
 
@@ -117,6 +132,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     return -pt.sum(y_true * pt.log(_clip_probabilities(p)), axis=-1)
 
 
+@_on_model_tensors
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
     """Cross-entropy with integer class ids.
 
@@ -135,6 +151,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
     return -pt.reshape(picked, log_p.shape[:-1], ndim=log_p.ndim - 1)
 
 
+@_on_model_tensors
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0):
     """Mean over the last axis of ``-(y log p + (1 - y) log(1 - p))``."""
     y_true = _float(y_true, y_pred)
@@ -150,6 +167,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0):
     return -pt.mean(y_true * pt.log(p) + (one - y_true) * pt.log(one - p), axis=-1)
 
 
+@_on_model_tensors
 def kullback_leibler_divergence(y_true, y_pred):
     """``sum(y_true * log(y_true / y_pred))``, both clipped to ``[epsilon, 1]``."""
     eps, one = _const(epsilon(), y_pred), _const(1.0, y_pred)
@@ -158,6 +176,7 @@ def kullback_leibler_divergence(y_true, y_pred):
     return pt.sum(y_true * pt.log(y_true / y_pred), axis=-1)
 
 
+@_on_model_tensors
 def poisson(y_true, y_pred):
     """``mean(y_pred - y_true * log(y_pred + epsilon))`` over the last axis."""
     y_true = _float(y_true, y_pred)
@@ -169,6 +188,7 @@ def _l2_normalize(x, axis):
     return x / norm
 
 
+@_on_model_tensors
 def cosine_proximity(y_true, y_pred, axis=-1):
     """Negative cosine similarity of the last axis (-1 when aligned)."""
     y_true = _l2_normalize(_float(y_true, y_pred), axis)

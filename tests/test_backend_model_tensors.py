@@ -65,3 +65,43 @@ def test_saved_slots_must_number_the_inputs_once_each(slots):
     args = [{"__model_tensor__": i} for i in slots]
     with pytest.raises(ValueError, match="slots"):
         BackendOp.from_config({"op": "concatenate", "args": [args], "kwargs": {}})
+
+
+def test_arithmetic_on_model_tensors_makes_nodes_in_the_tensors_dtype(tmp_path):
+    x = Input(shape=(5,))
+    out = Dense(5, activation="sigmoid")(x)
+    expr = 2.0 - out * 3 / (out + 1) ** 2 - np.float32(1) * out + (-out)
+    assert isinstance(expr, SymbolicTensor) and expr.dtype == "float32"
+    model = Model(x, [out, expr])
+    v = np.random.default_rng(2).random((3, 5)).astype("float32")
+    o, got = model.predict(v, verbose=0)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, 2.0 - o * 3 / (o + 1) ** 2 - o - o, rtol=1e-5)
+    model.save(tmp_path / "arith.h5")
+    again = load_model(tmp_path / "arith.h5").predict(v, verbose=0)[1]
+    np.testing.assert_allclose(again, got, rtol=1e-6)
+
+
+def test_loss_functions_on_model_tensors_and_keras_2s_vae_loss():
+    from kerasque.losses import binary_crossentropy, mse
+
+    x = Input(shape=(6,))
+    hidden = Dense(3)(x)
+    z_mean, z_log_var = Dense(2)(hidden), Dense(2)(hidden)
+    out = Dense(6, activation="sigmoid")(Dense(3)(z_mean))
+    vae = Model(x, out)
+    kl = -0.5 * K.sum(1 + z_log_var - K.square(z_mean) - K.exp(z_log_var), axis=-1)
+    vae.add_loss(K.mean(6 * binary_crossentropy(x, out) + kl))
+    vae.compile(optimizer="rmsprop")
+    data = np.random.default_rng(4).random((16, 6)).astype("float32")
+    history = vae.fit(data, epochs=4, batch_size=8, verbose=0, validation_data=(data, None))
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    check = Model(x, [mse(x, out), z_mean, z_log_var])
+    err, mean, log_var = check.predict(data, verbose=0)
+    o = vae.predict(data, verbose=0)
+    np.testing.assert_allclose(err, ((data - o) ** 2).mean(axis=-1), rtol=1e-5)
+    bce = -np.mean(data * np.log(o) + (1 - data) * np.log(1 - o), axis=-1)
+    kl_value = -0.5 * np.sum(1 + log_var - mean**2 - np.exp(log_var), axis=-1)
+    np.testing.assert_allclose(
+        vae.evaluate(data, None, verbose=0), np.mean(6 * bce + kl_value), rtol=1e-4
+    )

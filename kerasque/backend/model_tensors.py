@@ -15,12 +15,45 @@ and compiled, but cannot be saved.
 from __future__ import annotations
 
 import functools
+import operator
+
+import numpy as np
+import pytensor.tensor as pt
 
 from kerasque.engine.symbolic import SymbolicTensor
 
-__all__ = ["accepting_model_tensors", "backend_function"]
+__all__ = ["accepting_model_tensors", "apply_operator", "backend_function"]
 
 _RAW: dict = {}
+
+
+def _arithmetic(fn):
+    """``fn`` on tensors, with Python numbers taken in the tensors' dtype (not float64)."""
+
+    def apply(*operands):
+        tensors = [o for o in operands if isinstance(o, pt.Variable)]
+        dtype = tensors[0].dtype if tensors else None
+        cast = [
+            pt.constant(o, dtype=dtype)
+            if dtype is not None and isinstance(o, (int, float, np.number))
+            else o
+            for o in operands
+        ]
+        return fn(*cast)
+
+    return apply
+
+
+# Python's arithmetic on model tensors (``x - y``, ``-0.5 * x``), by name.
+_OPERATORS = {
+    "add": operator.add,
+    "subtract": operator.sub,
+    "multiply": operator.mul,
+    "divide": operator.truediv,
+    "power": operator.pow,
+    "negative": operator.neg,
+}
+_RAW.update({f"operator.{name}": _arithmetic(fn) for name, fn in _OPERATORS.items()})
 
 
 def backend_function(name: str, owner: str):
@@ -47,6 +80,11 @@ def accepting_model_tensors(fn, name: str):
     return wrapper
 
 
+def apply_operator(name: str, *operands):
+    """``operands`` combined by Python operator ``name`` (see :data:`_OPERATORS`), as a node."""
+    return _as_layer(f"operator.{name}", operands, {})
+
+
 def _holds_model_tensor(value, depth=0) -> bool:
     """Whether ``value`` is a model tensor or a list of them (the arguments: depth 0)."""
     if isinstance(value, SymbolicTensor):
@@ -71,6 +109,8 @@ def _as_layer(name, args, kwargs):
             return slot(len(tensors) - 1)
         if depth < 1 and isinstance(value, (list, tuple)):
             return type(value)(template(v, depth + 1) for v in value)
+        if isinstance(value, np.generic):  # a NumPy scalar: saved as a plain number
+            return value.item()
         return value
 
     t_args = [template(a) for a in args]

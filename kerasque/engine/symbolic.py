@@ -44,6 +44,45 @@ class SymbolicTensor:
         who = self.node.layer.name if self.node is not None else "?"
         return f"<SymbolicTensor shape={self.shape} dtype={self.dtype} from {who!r}>"
 
+    # Arithmetic makes a layer node, as Keras 3's operators on KerasTensors do
+    # (kerasque.backend.model_tensors); NumPy defers to these.
+    __array_ufunc__ = None
+
+    def _op(self, name, *operands):
+        from kerasque.backend.model_tensors import apply_operator
+
+        return apply_operator(name, *operands)
+
+    def __add__(self, other):
+        return self._op("add", self, other)
+
+    def __radd__(self, other):
+        return self._op("add", other, self)
+
+    def __sub__(self, other):
+        return self._op("subtract", self, other)
+
+    def __rsub__(self, other):
+        return self._op("subtract", other, self)
+
+    def __mul__(self, other):
+        return self._op("multiply", self, other)
+
+    def __rmul__(self, other):
+        return self._op("multiply", other, self)
+
+    def __truediv__(self, other):
+        return self._op("divide", self, other)
+
+    def __rtruediv__(self, other):
+        return self._op("divide", other, self)
+
+    def __pow__(self, other):
+        return self._op("power", self, other)
+
+    def __neg__(self):
+        return self._op("negative", self)
+
 
 class Node:
     """One application of a layer to symbolic inputs."""

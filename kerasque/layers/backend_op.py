@@ -74,7 +74,7 @@ class BackendOp(Lambda):
             json.dumps(saved)
         except TypeError as err:
             raise TypeError(
-                f"Layer {self.name!r} (BackendOp) applies kerasque.backend.{self.op} with an "
+                f"Layer {self.name!r} (BackendOp) applies {self.op!r} with an "
                 f"argument that is not a plain value ({err}), so it cannot be saved; pass "
                 "numbers, strings, lists or None, or wrap the computation in a Lambda layer "
                 "with a named function."
