@@ -105,3 +105,10 @@ def test_loss_functions_on_model_tensors_and_keras_2s_vae_loss():
     np.testing.assert_allclose(
         vae.evaluate(data, None, verbose=0), np.mean(6 * bce + kl_value), rtol=1e-4
     )
+
+
+def test_a_number_next_to_an_integer_model_tensor_keeps_its_own_type():
+    ids = Input(shape=(3,), dtype="int64")
+    half = ids * 0.5
+    got = Model(ids, half).predict(np.array([[1, 2, 3]]), verbose=0)
+    np.testing.assert_allclose(got, [[0.5, 1.0, 1.5]])

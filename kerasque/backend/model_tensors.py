@@ -28,14 +28,19 @@ _RAW: dict = {}
 
 
 def _arithmetic(fn):
-    """``fn`` on tensors, with Python numbers taken in the tensors' dtype (not float64)."""
+    """``fn`` on tensors; a number next to a float tensor takes its dtype (not float64).
+
+    Next to an integer tensor a number keeps its own type, so ``x * 0.5``
+    is a float, as in NumPy.
+    """
 
     def apply(*operands):
         tensors = [o for o in operands if isinstance(o, pt.Variable)]
         dtype = tensors[0].dtype if tensors else None
+        floating = dtype is not None and dtype.startswith("float")
         cast = [
             pt.constant(o, dtype=dtype)
-            if dtype is not None and isinstance(o, (int, float, np.number))
+            if floating and isinstance(o, (int, float, np.number)) and not isinstance(o, bool)
             else o
             for o in operands
         ]
