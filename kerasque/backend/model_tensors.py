@@ -81,7 +81,6 @@ def accepting_model_tensors(fn, name: str):
             return fn(*args, **kwargs)
         return _as_layer(name, args, kwargs)
 
-    wrapper.__wrapped_backend__ = fn
     return wrapper
 
 

@@ -10,8 +10,9 @@ model's graph is built.
 
 Saving stores the function's name and its other arguments, which must be
 plain values (numbers, strings, booleans, None, and lists or dicts of them).
-Loading looks the name up among kerasque's backend functions: no code is read
-from the file.
+Loading looks the name up among the functions that take model tensors
+(backend tensor functions, ``losses.<name>``, ``operator.<name>``): no code is
+read from the file.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ class BackendOp(Lambda):
     Parameters
     ----------
     op : str
-        The name of a backend function (``'sum'``, ``'reverse'``, ...).
+        The name of a function that takes model tensors: a backend function
+        (``'sum'``, ``'reverse'``, ...), ``'losses.<name>'`` or
+        ``'operator.<name>'`` (``'operator.add'``, ...).
     args, kwargs
         Its arguments, with each model tensor replaced by a slot
         ``{"__model_tensor__": i}``: the layer's ``i``-th input.
@@ -48,7 +51,7 @@ class BackendOp(Lambda):
         from kerasque.backend.model_tensors import backend_function
 
         self.op = op
-        self._fn = backend_function(op, f"BackendOp {layer_kwargs.get('name', '')!r}".strip())
+        self._fn = backend_function(op, f"BackendOp {layer_kwargs.get('name')!r}")
         self.op_args = list(args)
         self.op_kwargs = dict(kwargs or {})
         slots = _slots([self.op_args, self.op_kwargs])
